@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/environment.h"
+#include "core/http.h"
+#include "core/llm.h"
+#include "llm/concurrency.h"
+#include "llm/cost.h"
+#include "llm/retry.h"
+#include "llm/transcript.h"
+
+namespace llm {
+
+// What the user chose for one model.
+struct ClientOptions {
+  std::string model_spec;                     // --model
+  std::optional<std::string> base_url;        // --llm-base-url
+  bool stream = true;
+  RetryPolicy retry;
+  std::optional<int> concurrency;             // calls in flight per provider; default per provider
+  std::chrono::seconds idle_timeout{180};
+};
+
+// The process-wide parts every client shares. Owned by the composition root (cli).
+struct LlmServices {
+  core::HttpTransport& transport;
+  core::Clock& clock;
+  const core::Environment& env;
+  const PriceTable& prices;
+  CostLedger& ledger;
+  ProviderLimits& limits;
+  std::shared_ptr<TranscriptWriter> transcript;  // null: calls are not recorded
+  std::function<void(std::string_view)> notice;  // retries, unknown prices, transcript trouble
+  std::function<double()> unit_random;           // jitter source in [0, 1)
+};
+
+// Builds the client for `options.model_spec`:
+//   Recording( CostAccounting( Retrying( Limited( provider ))))   for live providers,
+//   Recording( CostAccounting( Replay ))                         for replay/PATH.
+// Retries wait outside the concurrency slot; the budget is checked before every attempt's
+// first try; the transcript records what the caller finally got. Fails with invalid_argument or
+// config before any call is made (bad spec, missing key, unreadable transcript).
+core::Result<std::shared_ptr<core::LlmClient>> make_client(const ClientOptions& options,
+                                                           const LlmServices& services);
+
+// Wraps an already-built client (a replay from embedded text, say) with cost accounting and
+// recording, as make_client does.
+std::shared_ptr<core::LlmClient> decorate(std::shared_ptr<core::LlmClient> client,
+                                          const LlmServices& services);
+
+// The API keys present in `env` (for masking in transcripts and logs).
+std::vector<std::string> api_keys(const core::Environment& env);
+
+}  // namespace llm
