@@ -1,0 +1,190 @@
+// `ai-scientist llm chat`: one prompt to one model, through the same client stack the pipeline
+// uses (retries, concurrency limit, costs, budget, transcript).
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "cli/paths.h"
+#include "core/clock.h"
+#include "http/curl_transport.h"
+#include "llm/client_factory.h"
+#include "llm/providers.h"
+#include "resources/resources.h"
+
+namespace cli {
+namespace {
+
+constexpr std::string_view k_demo_transcript = "data/demo/hello_transcript.jsonl";
+
+struct ChatFlags {
+  std::string model;
+  std::string prompt;
+  std::string system;
+  std::optional<double> temperature;
+  int max_tokens = 4096;
+  int samples = 1;
+  bool json_output = false;
+  bool json_reply = false;
+  bool no_stream = false;
+  std::string base_url;
+  std::optional<double> budget_usd;
+  std::string prices_file;
+  std::string transcript;
+  int max_attempts = 6;
+};
+
+void print_notice(std::string_view message) { std::cerr << "note: " << message << '\n'; }
+
+int fail_with(const core::Error& e) {
+  std::cerr << "error: " << e.message << '\n';
+  return k_exit_failure;
+}
+
+core::Result<llm::PriceTable> load_prices(const std::string& file) {
+  if (file.empty()) return llm::PriceTable::builtin();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return core::fail(core::ErrorCode::config, fmt::format("cannot read --prices {}", file));
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return llm::PriceTable::parse(text, file);
+}
+
+int run_chat(const ChatFlags& f, const core::Environment& env) {
+  auto prices = load_prices(f.prices_file);
+  if (!prices) return fail_with(prices.error());
+
+  std::filesystem::path transcript_path =
+      f.transcript.empty() ? user_data_dir(env) / "transcripts" / "chat.jsonl"
+                           : std::filesystem::path(f.transcript);
+  auto transcript = llm::TranscriptWriter::open(transcript_path, llm::api_keys(env));
+  if (!transcript) return fail_with(transcript.error());
+
+  http::CurlTransport transport;
+  core::SteadyClock clock;
+  llm::CostLedger ledger(f.budget_usd);
+  llm::ProviderLimits limits;
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  llm::LlmServices services{transport, clock,         env,
+                            *prices,   ledger,        limits,
+                            *transcript, print_notice, [&] { return unit(rng); }};
+
+  std::shared_ptr<core::LlmClient> client;
+  if (f.model.empty()) {
+    if (!llm::api_keys(env).empty()) {
+      return fail_with(core::Error(core::ErrorCode::invalid_argument,
+                                   "pass --model PROVIDER/MODEL (e.g. --model openai/gpt-4o or "
+                                   "--model ollama/qwen2.5-coder:32b)"));
+    }
+    auto replay = llm::ReplayClient::from_text(
+        resources::find(k_demo_transcript).value_or(""), "the built-in demo transcript");
+    if (!replay) return fail_with(replay.error());
+    print_notice(
+        "no API key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, DEEPSEEK_API_KEY, "
+        "OPENROUTER_API_KEY, GEMINI_API_KEY) and no --model was given: answering from the "
+        "built-in recorded transcript, not a live model. Set a key and pass --model, or use a "
+        "local server (--model ollama/MODEL)");
+    client = llm::decorate(std::move(*replay), services);
+  } else {
+    llm::ClientOptions options;
+    options.model_spec = f.model;
+    if (!f.base_url.empty()) options.base_url = f.base_url;
+    options.stream = !f.no_stream;
+    options.retry.max_attempts = std::max(1, f.max_attempts);
+    auto made = llm::make_client(options, services);
+    if (!made) return fail_with(made.error());
+    client = *made;
+  }
+
+  core::CompletionRequest request;
+  request.system = f.system;
+  request.messages.push_back({core::Role::user, f.prompt});
+  request.temperature = f.temperature;
+  request.max_output_tokens = f.max_tokens;
+  request.n = std::max(1, f.samples);
+  if (f.json_reply) request.format = core::ResponseFormat::json_object;
+  request.context = {"chat", "chat", 0, ""};
+
+  auto reply = client->complete(request);
+  if (!reply) {
+    if (reply.error().code == core::ErrorCode::replay_mismatch && f.model.empty()) {
+      print_notice("the built-in demo transcript only holds an answer to the prompt \"Say hello\"");
+    }
+    return fail_with(reply.error());
+  }
+  if (f.json_output) {
+    nlohmann::json out = {
+        {"text", reply->text()},
+        {"texts", reply->texts},
+        {"model", reply->model},
+        {"provider", reply->provider},
+        {"spec", client->spec()},
+        {"finish_reason", reply->finish_reason},
+        {"latency_ms", reply->latency.count()},
+        {"replayed", reply->replayed},
+        {"usage",
+         {{"input_tokens", reply->usage.input_tokens},
+          {"output_tokens", reply->usage.output_tokens},
+          {"cached_input_tokens", reply->usage.cached_input_tokens},
+          {"cache_write_tokens", reply->usage.cache_write_tokens}}},
+        {"transcript", (*transcript)->path().string()},
+    };
+    out["cost_usd"] = reply->cost_usd ? nlohmann::json(*reply->cost_usd) : nlohmann::json(nullptr);
+    std::cout << out.dump(2) << '\n';
+  } else {
+    for (std::size_t i = 0; i < reply->texts.size(); ++i) {
+      if (reply->texts.size() > 1) std::cout << fmt::format("--- sample {} ---\n", i + 1);
+      std::cout << reply->texts[i] << '\n';
+    }
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+Command llm_command() {
+  return {"llm", "Talk to a language model through the engine's client (providers, retries, costs)",
+          [](CLI::App& app, const core::Environment& env) -> std::function<int()> {
+            app.require_subcommand(1);
+            auto flags = std::make_shared<ChatFlags>();
+            CLI::App* chat = app.add_subcommand("chat", "Send one prompt and print the reply");
+            chat->add_option("prompt", flags->prompt, "The user message")->required();
+            chat->add_option("--model,-m", flags->model,
+                             "provider/model, e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5, "
+                             "ollama/qwen2.5-coder:32b, replay/PATH. Without it and without any "
+                             "API key: the built-in demo transcript");
+            chat->add_option("--system", flags->system, "System prompt");
+            chat->add_option("--temperature", flags->temperature, "Sampling temperature")
+                ->check(CLI::Range(0.0, 2.0));
+            chat->add_option("--max-tokens", flags->max_tokens, "Most tokens to generate")
+                ->check(CLI::PositiveNumber);
+            chat->add_option("--samples,-n", flags->samples, "Independent answers to generate")
+                ->check(CLI::Range(1, 64));
+            chat->add_flag("--json", flags->json_output,
+                           "Print text, usage, cost and model as JSON");
+            chat->add_flag("--json-reply", flags->json_reply,
+                           "Ask the model to answer with one JSON object");
+            chat->add_flag("--no-stream", flags->no_stream, "Do not stream the answer");
+            chat->add_option("--llm-base-url", flags->base_url,
+                             "Base URL of an OpenAI-compatible server (overrides *_BASE_URL)");
+            chat->add_option("--budget-usd", flags->budget_usd,
+                             "Refuse to start calls once this many dollars are spent")
+                ->check(CLI::NonNegativeNumber);
+            chat->add_option("--prices", flags->prices_file,
+                             "Price table (JSON) to use instead of the built-in one");
+            chat->add_option("--transcript", flags->transcript,
+                             "Append the call to this JSONL transcript (default: "
+                             "$XDG_DATA_HOME/ai-scientist/transcripts/chat.jsonl)");
+            chat->add_option("--max-attempts", flags->max_attempts,
+                             "Tries per call on transient failures (429, 5xx, timeouts)")
+                ->check(CLI::Range(1, 20));
+            return [flags, &env] { return run_chat(*flags, env); };
+          }};
+}
+
+}  // namespace cli
