@@ -17,7 +17,8 @@ constexpr std::string_view k_setup_fix = "run scripts/setup.sh (as root, or with
 std::string first_line(std::string_view text) {
   auto end = text.find('\n');
   std::string line(text.substr(0, end));
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+    line.pop_back();
   return line;
 }
 
@@ -25,7 +26,8 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
                std::vector<CheckResult>& out) {
   int keys = 0;
   for (const auto& p : llm::providers()) {
-    if (!p.key_required) continue;
+    if (!p.key_required)
+      continue;
     CheckResult r{"llm", std::string(p.key_env), CheckStatus::note, "", ""};
     if (env.get(p.key_env)) {
       r.status = CheckStatus::ok;
@@ -34,14 +36,17 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
     } else {
       r.detail = fmt::format("not set (keys: {})", p.key_help);
     }
-    if (auto base = env.get(p.base_url_env)) r.detail += fmt::format("; {}={}", p.base_url_env, *base);
+    if (auto base = env.get(p.base_url_env))
+      r.detail += fmt::format("; {}={}", p.base_url_env, *base);
     out.push_back(std::move(r));
   }
   int servers = 0;
   for (const auto& p : llm::providers()) {
-    if (!p.local) continue;
+    if (!p.local)
+      continue;
     std::string base(p.default_base_url);
-    if (auto v = env.get(p.base_url_env)) base = *v;
+    if (auto v = env.get(p.base_url_env))
+      base = *v;
     core::HttpRequest req;
     req.method = "GET";
     req.url = base + "/models";
@@ -52,13 +57,13 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
     auto resp = transport.send(req);
     if (resp && resp->status == 200) {
       auto j = nlohmann::json::parse(resp->body, nullptr, false);
-      std::size_t models = (!j.is_discarded() && j.is_object() && j.contains("data") &&
-                            j["data"].is_array())
-                               ? j["data"].size()
-                               : 0;
+      std::size_t models =
+          (!j.is_discarded() && j.is_object() && j.contains("data") && j["data"].is_array())
+              ? j["data"].size()
+              : 0;
       r.status = CheckStatus::ok;
-      r.detail = fmt::format("answers at {} ({} model(s)): use --model {}/MODEL", base, models,
-                             p.name);
+      r.detail =
+          fmt::format("answers at {} ({} model(s)): use --model {}/MODEL", base, models, p.name);
       ++servers;
     } else {
       r.detail = fmt::format("not reachable at {} (start it, or set {})", base, p.base_url_env);
@@ -122,17 +127,30 @@ void check_sandbox(const core::Environment& env, core::ProcessRunner& runner,
     return;
   }
   core::ProcessSpec spec;
-  spec.argv = {bwrap->string(), "--unshare-net", "--unshare-pid", "--die-with-parent",
-               "--ro-bind",     "/",             "/",             "--dev",
-               "/dev",          "--proc",        "/proc",         "--tmpfs",
-               "/tmp",          "/bin/sh",       "-c",            "echo sandboxed"};
+  spec.argv = {bwrap->string(),
+               "--unshare-net",
+               "--unshare-pid",
+               "--die-with-parent",
+               "--ro-bind",
+               "/",
+               "/",
+               "--dev",
+               "/dev",
+               "--proc",
+               "/proc",
+               "--tmpfs",
+               "/tmp",
+               "/bin/sh",
+               "-c",
+               "echo sandboxed"};
   spec.timeout = std::chrono::seconds(20);
   auto res = runner.run(spec);
   if (res && res->ok() && res->out.find("sandboxed") != std::string::npos) {
     r.status = CheckStatus::ok;
-    r.detail = fmt::format("{}: created a sandbox (no network, own PID namespace, read-only "
-                           "system)",
-                           bwrap->string());
+    r.detail = fmt::format(
+        "{}: created a sandbox (no network, own PID namespace, read-only "
+        "system)",
+        bwrap->string());
   } else {
     r.detail = fmt::format("{} is installed but cannot create a sandbox here: {}", bwrap->string(),
                            res ? first_line(res->err) : res.error().message);
@@ -161,9 +179,10 @@ void check_python(const core::Environment& env, core::ProcessRunner& runner,
   } else {
     r.detail = fmt::format("{} ({}) lacks a template package: {}", py->interpreter.string(),
                            py->why, py->import_error);
-    r.fix = fmt::format("{} (or: apt-get install python3-torch python3-numpy python3-matplotlib); "
-                        "set AI_SCIENTIST_PYTHON to use another interpreter",
-                        k_setup_fix);
+    r.fix = fmt::format(
+        "{} (or: apt-get install python3-torch python3-numpy python3-matplotlib); "
+        "set AI_SCIENTIST_PYTHON to use another interpreter",
+        k_setup_fix);
   }
   out.push_back(std::move(r));
 }
@@ -173,8 +192,9 @@ void check_gpus(const core::Environment& env, core::ProcessRunner& runner,
   CheckResult r{"gpu", "nvidia-smi", CheckStatus::note, "", ""};
   auto smi = platform::find_executable("nvidia-smi", env.get_or("PATH", ""));
   if (!smi) {
-    r.detail = "no NVIDIA driver found: experiments run on the CPU (use the templates' --smoke "
-               "sizes, or a machine with a GPU for full runs)";
+    r.detail =
+        "no NVIDIA driver found: experiments run on the CPU (use the templates' --smoke "
+        "sizes, or a machine with a GPU for full runs)";
     out.push_back(std::move(r));
     return;
   }
@@ -187,14 +207,15 @@ void check_gpus(const core::Environment& env, core::ProcessRunner& runner,
     std::string line;
     std::vector<std::string> gpus;
     while (std::getline(lines, line)) {
-      if (!line.empty()) gpus.push_back(line);
+      if (!line.empty())
+        gpus.push_back(line);
     }
     r.status = CheckStatus::ok;
     r.detail = fmt::format("{} GPU(s): {}", gpus.size(), fmt::join(gpus, "; "));
   } else {
-    r.detail = fmt::format("nvidia-smi failed: {}",
-                           res ? first_line(res->err.empty() ? res->out : res->err)
-                               : res.error().message);
+    r.detail =
+        fmt::format("nvidia-smi failed: {}",
+                    res ? first_line(res->err.empty() ? res->out : res->err) : res.error().message);
     r.fix = "check the NVIDIA driver installation";
   }
   out.push_back(std::move(r));
@@ -204,9 +225,12 @@ void check_gpus(const core::Environment& env, core::ProcessRunner& runner,
 
 std::string_view to_string(CheckStatus status) {
   switch (status) {
-    case CheckStatus::ok: return "ok";
-    case CheckStatus::note: return "note";
-    case CheckStatus::missing: return "missing";
+    case CheckStatus::ok:
+      return "ok";
+    case CheckStatus::note:
+      return "note";
+    case CheckStatus::missing:
+      return "missing";
   }
   return "missing";
 }

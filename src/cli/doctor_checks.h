@@ -16,8 +16,8 @@ enum class CheckStatus {
 };
 
 struct CheckResult {
-  std::string group;   // "llm", "latex", "sandbox", "python", "gpu"
-  std::string name;    // "OPENAI_API_KEY", "pdflatex", ...
+  std::string group;  // "llm", "latex", "sandbox", "python", "gpu"
+  std::string name;   // "OPENAI_API_KEY", "pdflatex", ...
   CheckStatus status = CheckStatus::missing;
   std::string detail;  // what was found (a version, an address, an error)
   std::string fix;     // how to get it, when not ok

@@ -18,7 +18,8 @@ int run_doctor(bool json_output, const core::Environment& env) {
   http::CurlTransport transport;
   auto checks = run_checks(env, runner, transport);
   int missing = 0;
-  for (const auto& c : checks) missing += c.status == CheckStatus::missing;
+  for (const auto& c : checks)
+    missing += c.status == CheckStatus::missing;
 
   if (json_output) {
     nlohmann::json out = nlohmann::json::array();

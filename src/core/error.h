@@ -54,7 +54,9 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
   return std::unexpected<Error>(Error(code, std::move(message)));
 }
-inline std::unexpected<Error> fail(Error error) { return std::unexpected<Error>(std::move(error)); }
+inline std::unexpected<Error> fail(Error error) {
+  return std::unexpected<Error>(std::move(error));
+}
 
 // True for failures that may succeed when tried again unchanged.
 bool is_transient(ErrorCode code);
@@ -63,16 +65,18 @@ bool is_transient(ErrorCode code);
 
 // TRY(expr): evaluates a Result; on failure returns its error from the enclosing function, on
 // success yields the value. Uses a GNU statement expression (g++ and clang support it).
-#define TRY(expr)                                                   \
-  ({                                                                \
-    auto&& try_result_ = (expr);                                    \
-    if (!try_result_) return ::std::unexpected(try_result_.error()); \
-    std::move(*try_result_);                                        \
+#define TRY(expr)                                    \
+  ({                                                 \
+    auto&& try_result_ = (expr);                     \
+    if (!try_result_)                                \
+      return ::std::unexpected(try_result_.error()); \
+    std::move(*try_result_);                         \
   })
 
 // TRY_VOID(expr): the same for Result<void>.
-#define TRY_VOID(expr)                                              \
-  do {                                                              \
-    auto&& try_result_ = (expr);                                    \
-    if (!try_result_) return ::std::unexpected(try_result_.error()); \
+#define TRY_VOID(expr)                               \
+  do {                                               \
+    auto&& try_result_ = (expr);                     \
+    if (!try_result_)                                \
+      return ::std::unexpected(try_result_.error()); \
   } while (0)

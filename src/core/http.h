@@ -47,7 +47,8 @@ using BodyCallback = std::function<bool(std::string_view chunk)>;
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  virtual Result<HttpResponse> send(const HttpRequest& request, const BodyCallback& on_body = {}) = 0;
+  virtual Result<HttpResponse> send(const HttpRequest& request,
+                                    const BodyCallback& on_body = {}) = 0;
 };
 
 }  // namespace core

@@ -16,7 +16,8 @@ json build_anthropic_request(std::string_view model, const CompletionRequest& re
                              bool stream) {
   std::string system = request.system;
   if (request.format != core::ResponseFormat::text) {
-    if (!system.empty()) system += "\n\n";
+    if (!system.empty())
+      system += "\n\n";
     system += "Reply with a single JSON object and nothing else.";
     if (request.format == core::ResponseFormat::json_schema) {
       system += " It must match this JSON Schema:\n" + request.json_schema.dump(2);
@@ -36,9 +37,12 @@ json build_anthropic_request(std::string_view model, const CompletionRequest& re
     messages.back()["content"].back()["cache_control"] = {{"type", "ephemeral"}};
   }
   body["messages"] = messages;
-  if (request.temperature) body["temperature"] = *request.temperature;
-  if (!request.stop.empty()) body["stop_sequences"] = request.stop;
-  if (stream) body["stream"] = true;
+  if (request.temperature)
+    body["temperature"] = *request.temperature;
+  if (!request.stop.empty())
+    body["stop_sequences"] = request.stop;
+  if (stream)
+    body["stream"] = true;
   return body;
 }
 
@@ -47,7 +51,8 @@ namespace {
 // Anthropic reports uncached, cache-read and cache-written prompt tokens separately; Usage
 // counts all prompt tokens in input_tokens.
 void add_usage(core::Usage& usage, const json& u) {
-  if (!u.is_object()) return;
+  if (!u.is_object())
+    return;
   auto get = [&](const char* k) {
     return u.contains(k) && u[k].is_number_integer() ? u[k].get<std::int64_t>() : 0;
   };
@@ -95,7 +100,8 @@ core::Result<Completion> parse_anthropic_response(std::string_view body) {
 core::Result<void> AnthropicStream::feed(const SseEvent& event) {
   json j = json::parse(event.data, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    if (event.data.empty()) return {};
+    if (event.data.empty())
+      return {};
     return core::fail(ErrorCode::server_error,
                       fmt::format("malformed stream event: {}", provider_message(event.data)));
   }
@@ -149,11 +155,14 @@ core::Result<Completion> AnthropicStream::finish() {
 AnthropicClient::AnthropicClient(ProviderOptions options, core::HttpTransport& transport)
     : m_options(std::move(options)), m_transport(transport) {}
 
-std::string AnthropicClient::spec() const { return "anthropic/" + m_options.model; }
+std::string AnthropicClient::spec() const {
+  return "anthropic/" + m_options.model;
+}
 
 core::Result<Completion> AnthropicClient::complete(const CompletionRequest& request) {
   Completion all = TRY(call_once(request));
-  for (int i = 1; i < request.n; ++i) merge_samples(all, TRY(call_once(request)));
+  for (int i = 1; i < request.n; ++i)
+    merge_samples(all, TRY(call_once(request)));
   return all;
 }
 
@@ -169,8 +178,8 @@ core::Result<Completion> AnthropicClient::call_once(const CompletionRequest& req
   }
   http.body = build_anthropic_request(m_options.model, request, m_options.stream).dump();
 
-  return exchange<AnthropicStream>(m_transport, http, m_options.stream, provider,
-                                   m_options.model, parse_anthropic_response);
+  return exchange<AnthropicStream>(m_transport, http, m_options.stream, provider, m_options.model,
+                                   parse_anthropic_response);
 }
 
 }  // namespace llm

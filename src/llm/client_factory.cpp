@@ -11,8 +11,8 @@ std::shared_ptr<core::LlmClient> decorate(std::shared_ptr<core::LlmClient> clien
   client = std::make_shared<CostAccountingClient>(std::move(client), services.prices,
                                                   services.ledger, services.notice);
   if (services.transcript) {
-    client = std::make_shared<RecordingClient>(std::move(client), services.transcript,
-                                               services.notice);
+    client =
+        std::make_shared<RecordingClient>(std::move(client), services.transcript, services.notice);
   }
   return client;
 }
@@ -43,11 +43,14 @@ core::Result<std::shared_ptr<core::LlmClient>> make_client(const ClientOptions& 
 std::vector<std::string> api_keys(const core::Environment& env) {
   std::vector<std::string> keys;
   for (const auto& p : providers()) {
-    if (p.key_env.empty()) continue;
-    if (auto k = env.get(p.key_env)) keys.push_back(*k);
+    if (p.key_env.empty())
+      continue;
+    if (auto k = env.get(p.key_env))
+      keys.push_back(*k);
   }
   for (const char* extra : {"S2_API_KEY", "OPENALEX_API_KEY"}) {
-    if (auto k = env.get(extra)) keys.push_back(*k);
+    if (auto k = env.get(extra))
+      keys.push_back(*k);
   }
   return keys;
 }

@@ -20,11 +20,11 @@ namespace llm {
 
 // What the user chose for one model.
 struct ClientOptions {
-  std::string model_spec;                     // --model
-  std::optional<std::string> base_url;        // --llm-base-url
+  std::string model_spec;               // --model
+  std::optional<std::string> base_url;  // --llm-base-url
   bool stream = true;
   RetryPolicy retry;
-  std::optional<int> concurrency;             // calls in flight per provider; default per provider
+  std::optional<int> concurrency;  // calls in flight per provider; default per provider
   std::chrono::seconds idle_timeout{180};
 };
 

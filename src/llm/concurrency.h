@@ -41,7 +41,8 @@ class ProviderLimits {
 // Holds a slot of `limiter` for the duration of each inner call.
 class LimitedClient final : public core::LlmClient {
  public:
-  LimitedClient(std::shared_ptr<core::LlmClient> inner, std::shared_ptr<ConcurrencyLimiter> limiter);
+  LimitedClient(std::shared_ptr<core::LlmClient> inner,
+                std::shared_ptr<ConcurrencyLimiter> limiter);
   core::Result<core::Completion> complete(const core::CompletionRequest& request) override;
   std::string spec() const override { return m_inner->spec(); }
 

@@ -15,14 +15,17 @@ std::optional<std::chrono::milliseconds> retry_after(const core::HttpResponse& r
   auto parse_number = [](const std::string& s) -> std::optional<double> {
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
-    if (end == s.c_str() || !std::isfinite(v) || v < 0) return std::nullopt;
+    if (end == s.c_str() || !std::isfinite(v) || v < 0)
+      return std::nullopt;
     return v;
   };
   if (auto ms = response.header("retry-after-ms")) {
-    if (auto v = parse_number(*ms)) return std::chrono::milliseconds(std::llround(*v));
+    if (auto v = parse_number(*ms))
+      return std::chrono::milliseconds(std::llround(*v));
   }
   if (auto s = response.header("retry-after")) {
-    if (auto v = parse_number(*s)) return std::chrono::milliseconds(std::llround(*v * 1000));
+    if (auto v = parse_number(*s))
+      return std::chrono::milliseconds(std::llround(*v * 1000));
   }
   return std::nullopt;
 }
@@ -34,11 +37,14 @@ std::string provider_message(std::string_view body) {
     if (e.is_object() && e.contains("message") && e["message"].is_string()) {
       return e["message"].get<std::string>();
     }
-    if (e.is_string()) return e.get<std::string>();
+    if (e.is_string())
+      return e.get<std::string>();
   }
   std::string text(body.substr(0, 300));
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (body.size() > 300) text += "...";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  if (body.size() > 300)
+    text += "...";
   return text;
 }
 
@@ -51,7 +57,8 @@ bool says_insufficient_quota(std::string_view body) {
   }
   const auto& e = j["error"];
   for (const char* field : {"code", "type"}) {
-    if (e.contains(field) && e[field].is_string() && e[field] == "insufficient_quota") return true;
+    if (e.contains(field) && e[field].is_string() && e[field] == "insufficient_quota")
+      return true;
   }
   return false;
 }
@@ -62,8 +69,8 @@ Error http_status_error(const ProviderInfo& provider, std::string_view model,
                         const core::HttpResponse& response) {
   const int status = response.status;
   std::string said = provider_message(response.body);
-  std::string head = fmt::format("{}: HTTP {}{}{}", provider.name, status, said.empty() ? "" : ": ",
-                                 said);
+  std::string head =
+      fmt::format("{}: HTTP {}{}{}", provider.name, status, said.empty() ? "" : ": ", said);
   std::string key_var = provider.key_env.empty() ? std::string("the provider's API key variable")
                                                  : std::string(provider.key_env);
   ErrorCode code;
@@ -74,8 +81,9 @@ Error http_status_error(const ProviderInfo& provider, std::string_view model,
           " is out of credit: add credit or choose another provider with --model";
   } else if (status == 429) {
     code = ErrorCode::rate_limited;
-    fix = "the provider is rate-limiting this key: wait, lower --parallel, or raise the key's "
-          "rate limit";
+    fix =
+        "the provider is rate-limiting this key: wait, lower --parallel, or raise the key's "
+        "rate limit";
   } else if (status == 408 || status == 409 || status == 529 || status >= 500) {
     code = ErrorCode::server_error;
     fix = status == 529 ? "the provider is overloaded: try again later"

@@ -12,10 +12,9 @@ using core::ErrorCode;
 // Local servers listen on their documented default ports; each has a *_BASE_URL override.
 constexpr std::array k_providers = {
     ProviderInfo{"openai", Dialect::openai, "https://api.openai.com/v1", "OPENAI_API_KEY",
-                 "OPENAI_BASE_URL", true, false, true, 8,
-                 "https://platform.openai.com/api-keys"},
-    ProviderInfo{"anthropic", Dialect::anthropic, "https://api.anthropic.com",
-                 "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", true, false, false, 8,
+                 "OPENAI_BASE_URL", true, false, true, 8, "https://platform.openai.com/api-keys"},
+    ProviderInfo{"anthropic", Dialect::anthropic, "https://api.anthropic.com", "ANTHROPIC_API_KEY",
+                 "ANTHROPIC_BASE_URL", true, false, false, 8,
                  "https://console.anthropic.com/settings/keys"},
     ProviderInfo{"deepseek", Dialect::openai, "https://api.deepseek.com", "DEEPSEEK_API_KEY",
                  "DEEPSEEK_BASE_URL", true, false, false, 8,
@@ -60,16 +59,17 @@ struct PrefixRule {
 };
 
 constexpr std::array k_prefix_rules = {
-    PrefixRule{"gpt-", "openai"},      PrefixRule{"chatgpt-", "openai"},
-    PrefixRule{"o1", "openai"},        PrefixRule{"o3", "openai"},
-    PrefixRule{"o4", "openai"},        PrefixRule{"claude-", "anthropic"},
+    PrefixRule{"gpt-", "openai"},        PrefixRule{"chatgpt-", "openai"},
+    PrefixRule{"o1", "openai"},          PrefixRule{"o3", "openai"},
+    PrefixRule{"o4", "openai"},          PrefixRule{"claude-", "anthropic"},
     PrefixRule{"deepseek-", "deepseek"}, PrefixRule{"gemini-", "gemini"},
 };
 
 std::string provider_names() {
   std::string out;
   for (const auto& p : k_providers) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += p.name;
   }
   return out + ", replay";
@@ -77,11 +77,14 @@ std::string provider_names() {
 
 }  // namespace
 
-std::span<const ProviderInfo> providers() { return k_providers; }
+std::span<const ProviderInfo> providers() {
+  return k_providers;
+}
 
 const ProviderInfo* find_provider(std::string_view name) {
   for (const auto& p : k_providers) {
-    if (p.name == name) return &p;
+    if (p.name == name)
+      return &p;
   }
   return nullptr;
 }
@@ -131,7 +134,8 @@ bool is_reasoning_model(std::string_view model) {
   if (auto slash = model.rfind('/'); slash != std::string_view::npos) {
     model = model.substr(slash + 1);
   }
-  if (model.starts_with("gpt-5")) return !model.starts_with("gpt-5-chat");
+  if (model.starts_with("gpt-5"))
+    return !model.starts_with("gpt-5-chat");
   return model.starts_with("o1") || model.starts_with("o3") || model.starts_with("o4");
 }
 
@@ -155,14 +159,16 @@ core::Result<Endpoint> resolve_endpoint(const ModelSpec& spec, const core::Envir
   } else {
     ep.base_url = std::string(p->default_base_url);
   }
-  while (!ep.base_url.empty() && ep.base_url.back() == '/') ep.base_url.pop_back();
+  while (!ep.base_url.empty() && ep.base_url.back() == '/')
+    ep.base_url.pop_back();
   if (ep.base_url.empty()) {
     return core::fail(ErrorCode::config,
                       fmt::format("provider '{}' has no default address: pass --llm-base-url "
                                   "http://HOST:PORT/v1 or set {}",
                                   p->name, p->base_url_env));
   }
-  if (!p->key_env.empty()) ep.api_key = env.get(p->key_env);
+  if (!p->key_env.empty())
+    ep.api_key = env.get(p->key_env);
   // A key is only demanded from the provider's real service; a user pointing the base URL at a
   // proxy or a local stand-in may not need one.
   bool default_address = ep.base_url == p->default_base_url;

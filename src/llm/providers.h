@@ -35,9 +35,9 @@ const ProviderInfo* find_provider(std::string_view name);
 
 // A parsed --model value.
 struct ModelSpec {
-  std::string provider;     // a name from providers(), or "replay"
-  std::string model;        // the model id sent to the provider; for replay, the transcript path
-  std::string written;      // what the user wrote, for messages
+  std::string provider;  // a name from providers(), or "replay"
+  std::string model;     // the model id sent to the provider; for replay, the transcript path
+  std::string written;   // what the user wrote, for messages
 };
 
 // Parses "provider/model" (the model part may itself contain '/' and ':', as in

@@ -28,25 +28,24 @@ RetryingClient::RetryingClient(std::shared_ptr<core::LlmClient> inner, RetryPoli
 
 core::Result<core::Completion> RetryingClient::complete(const core::CompletionRequest& request) {
   const auto started = m_clock.now();
-  auto elapsed_s = [&] {
-    return std::chrono::duration<double>(m_clock.now() - started).count();
-  };
+  auto elapsed_s = [&] { return std::chrono::duration<double>(m_clock.now() - started).count(); };
   for (int attempt = 1;; ++attempt) {
     auto result = m_inner->complete(request);
-    if (result || !core::is_transient(result.error().code)) return result;
+    if (result || !core::is_transient(result.error().code))
+      return result;
     core::Error error = result.error();
     if (attempt >= m_policy.max_attempts) {
-      error.message += fmt::format(" [gave up after {} attempts over {:.0f} s]", attempt,
-                                   elapsed_s());
+      error.message +=
+          fmt::format(" [gave up after {} attempts over {:.0f} s]", attempt, elapsed_s());
       return std::unexpected(error);
     }
     milliseconds wait = backoff_delay(m_policy, attempt, m_unit_random());
     if (error.retry_after) {
       if (*error.retry_after > m_policy.max_retry_after) {
-        error.message += fmt::format(" [the provider asked to wait {:.0f} s before retrying, "
-                                     "longer than the {:.0f} s this engine waits]",
-                                     error.retry_after->count() / 1000.0,
-                                     m_policy.max_retry_after.count() / 1000.0);
+        error.message += fmt::format(
+            " [the provider asked to wait {:.0f} s before retrying, "
+            "longer than the {:.0f} s this engine waits]",
+            error.retry_after->count() / 1000.0, m_policy.max_retry_after.count() / 1000.0);
         return std::unexpected(error);
       }
       wait = *error.retry_after;

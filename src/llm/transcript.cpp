@@ -13,9 +13,12 @@ namespace {
 
 std::string_view format_name(core::ResponseFormat f) {
   switch (f) {
-    case core::ResponseFormat::text: return "text";
-    case core::ResponseFormat::json_object: return "json_object";
-    case core::ResponseFormat::json_schema: return "json_schema";
+    case core::ResponseFormat::text:
+      return "text";
+    case core::ResponseFormat::json_object:
+      return "json_object";
+    case core::ResponseFormat::json_schema:
+      return "json_schema";
   }
   return "text";
 }
@@ -29,7 +32,8 @@ json usage_to_json(const core::Usage& u) {
 
 core::Usage usage_from_json(const json& j) {
   core::Usage u;
-  if (!j.is_object()) return u;
+  if (!j.is_object())
+    return u;
   u.input_tokens = j.value("input_tokens", std::int64_t{0});
   u.output_tokens = j.value("output_tokens", std::int64_t{0});
   u.cached_input_tokens = j.value("cached_input_tokens", std::int64_t{0});
@@ -47,8 +51,10 @@ void mask(std::string& text, const std::string& secret) {
 // One line of text, shortened, for messages.
 std::string clip(std::string_view s, std::size_t n = 80) {
   std::string out;
-  for (char c : s.substr(0, n)) out += c == '\n' ? ' ' : c;
-  if (s.size() > n) out += "...";
+  for (char c : s.substr(0, n))
+    out += c == '\n' ? ' ' : c;
+  if (s.size() > n)
+    out += "...";
   return out;
 }
 
@@ -67,7 +73,8 @@ json request_to_json(const core::CompletionRequest& r) {
             {"format", format_name(r.format)},
             {"stop", r.stop}};
   j["temperature"] = r.temperature ? json(*r.temperature) : json(nullptr);
-  if (r.format == core::ResponseFormat::json_schema) j["json_schema"] = r.json_schema;
+  if (r.format == core::ResponseFormat::json_schema)
+    j["json_schema"] = r.json_schema;
   return j;
 }
 
@@ -103,7 +110,8 @@ TranscriptWriter::TranscriptWriter(std::filesystem::path path, std::vector<std::
 core::Result<std::shared_ptr<TranscriptWriter>> TranscriptWriter::open(
     const std::filesystem::path& path, std::vector<std::string> secrets) {
   std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (path.has_parent_path())
+    std::filesystem::create_directories(path.parent_path(), ec);
   std::erase_if(secrets, [](const std::string& s) { return s.size() < 8; });
   std::shared_ptr<TranscriptWriter> w(new TranscriptWriter(path, std::move(secrets)));
   w->m_out.open(path, std::ios::app | std::ios::binary);
@@ -118,13 +126,14 @@ core::Result<std::shared_ptr<TranscriptWriter>> TranscriptWriter::open(
 
 core::Result<void> TranscriptWriter::append(const json& entry) {
   std::string line = entry.dump(-1, ' ', false, json::error_handler_t::replace);
-  for (const auto& s : m_secrets) mask(line, s);
+  for (const auto& s : m_secrets)
+    mask(line, s);
   std::lock_guard lock(m_mutex);
   m_out << line << '\n';
   m_out.flush();
   if (!m_out) {
-    return core::fail(ErrorCode::io,
-                      fmt::format("writing the transcript {} failed (disk full?)", m_path.string()));
+    return core::fail(ErrorCode::io, fmt::format("writing the transcript {} failed (disk full?)",
+                                                 m_path.string()));
   }
   return {};
 }
@@ -148,8 +157,8 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_file(
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return core::fail(ErrorCode::config,
-                      fmt::format("cannot read the transcript {} named by replay/{}",
-                                  path.string(), path.string()));
+                      fmt::format("cannot read the transcript {} named by replay/{}", path.string(),
+                                  path.string()));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return from_text(text, path.string());
@@ -162,18 +171,21 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
   std::size_t start = 0;
   while (start < jsonl.size()) {
     std::size_t end = jsonl.find('\n', start);
-    if (end == std::string_view::npos) end = jsonl.size();
+    if (end == std::string_view::npos)
+      end = jsonl.size();
     std::string_view line = jsonl.substr(start, end - start);
     start = end + 1;
     ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+      continue;
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       return core::fail(ErrorCode::parse,
                         fmt::format("transcript {} line {} is not a JSON object: `{}`", source,
                                     line_no, clip(line)));
     }
-    if (!j.contains("response")) continue;  // a recorded failure: nothing to replay
+    if (!j.contains("response"))
+      continue;  // a recorded failure: nothing to replay
     const json& r = j["response"];
     if (!r.is_object() || !r.contains("texts") || !r["texts"].is_array() || r["texts"].empty()) {
       return core::fail(ErrorCode::parse,
@@ -192,14 +204,15 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
 std::size_t ReplayClient::remaining() const {
   std::lock_guard lock(m_mutex);
   std::size_t n = 0;
-  for (const auto& [key, q] : m_answers) n += q.size();
+  for (const auto& [key, q] : m_answers)
+    n += q.size();
   return n;
 }
 
 core::Result<core::Completion> ReplayClient::complete(const core::CompletionRequest& request) {
   const auto& ctx = request.context;
-  std::string call = fmt::format("stage '{}', conversation '{}', turn {}", ctx.stage,
-                                 ctx.conversation, ctx.turn);
+  std::string call =
+      fmt::format("stage '{}', conversation '{}', turn {}", ctx.stage, ctx.conversation, ctx.turn);
   std::lock_guard lock(m_mutex);
   auto it = m_answers.find(Key{ctx.stage, ctx.conversation, ctx.turn});
   if (it == m_answers.end() || it->second.empty()) {
@@ -238,7 +251,8 @@ core::Result<core::Completion> ReplayClient::complete(const core::CompletionRequ
   }
   const json& r = entry["response"];
   core::Completion c;
-  for (const auto& t : r["texts"]) c.texts.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+  for (const auto& t : r["texts"])
+    c.texts.push_back(t.is_string() ? t.get<std::string>() : t.dump());
   c.model = r.value("model", "");
   c.provider = "replay";
   c.finish_reason = r.value("finish_reason", "stop");

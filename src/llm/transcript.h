@@ -56,8 +56,7 @@ class TranscriptWriter {
 // does not fail the call (the answer is already paid for); it is reported through `notice` once.
 class RecordingClient final : public core::LlmClient {
  public:
-  RecordingClient(std::shared_ptr<core::LlmClient> inner,
-                  std::shared_ptr<TranscriptWriter> writer,
+  RecordingClient(std::shared_ptr<core::LlmClient> inner, std::shared_ptr<TranscriptWriter> writer,
                   std::function<void(std::string_view)> notice = {});
   core::Result<core::Completion> complete(const core::CompletionRequest& request) override;
   std::string spec() const override { return m_inner->spec(); }

@@ -32,8 +32,8 @@ PythonInfo probe(const std::filesystem::path& interpreter, std::string why,
   spec.timeout = std::chrono::seconds(120);  // importing torch cold can take a while
   auto result = runner.run(spec);
   if (!result || !result->ok()) {
-    info.import_error = result ? fmt::format("the interpreter failed: {}", result->err)
-                               : result.error().message;
+    info.import_error =
+        result ? fmt::format("the interpreter failed: {}", result->err) : result.error().message;
     return info;
   }
   std::istringstream lines(result->out);
@@ -43,10 +43,14 @@ PythonInfo probe(const std::filesystem::path& interpreter, std::string why,
       info.import_error = fmt::format("import {}: {}", name, value.substr(1));
       continue;
     }
-    if (name == "python") info.version = value;
-    if (name == "torch") info.torch_version = value;
-    if (name == "numpy") info.numpy_version = value;
-    if (name == "matplotlib") info.matplotlib_version = value;
+    if (name == "python")
+      info.version = value;
+    if (name == "torch")
+      info.torch_version = value;
+    if (name == "numpy")
+      info.numpy_version = value;
+    if (name == "matplotlib")
+      info.matplotlib_version = value;
   }
   return info;
 }
@@ -83,8 +87,10 @@ core::Result<PythonInfo> resolve_python(const core::Environment& env, core::Proc
   std::optional<PythonInfo> first;
   for (const auto& [path, why] : candidates) {
     PythonInfo info = probe(path, why, runner);
-    if (info.has_template_packages()) return info;
-    if (!first) first = std::move(info);
+    if (info.has_template_packages())
+      return info;
+    if (!first)
+      first = std::move(info);
   }
   return *first;
 }

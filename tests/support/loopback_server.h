@@ -15,8 +15,8 @@ namespace test_support {
 
 struct RecordedRequest {
   std::string method;
-  std::string path;  // without the query string
-  std::string query;  // raw query string, "" when none
+  std::string path;                            // without the query string
+  std::string query;                           // raw query string, "" when none
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
 };
