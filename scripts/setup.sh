@@ -20,6 +20,8 @@ packages=(
   libpoppler-cpp-dev libtomlplusplus-dev
   # tests: GoogleTest and the loopback servers
   libgtest-dev libgmock-dev libcpp-httplib-dev
+  # benchmarks (bench/)
+  libbenchmark-dev
   # sandbox for LLM-written code
   bubblewrap
   # papers

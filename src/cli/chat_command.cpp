@@ -47,8 +47,7 @@ int fail_with(const core::Error& e) {
 }
 
 core::Result<llm::PriceTable> load_prices(const std::string& file) {
-  if (file.empty())
-    return llm::PriceTable::builtin();
+  if (file.empty()) return llm::PriceTable::builtin();
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     return core::fail(core::ErrorCode::config, fmt::format("cannot read --prices {}", file));
@@ -59,15 +58,13 @@ core::Result<llm::PriceTable> load_prices(const std::string& file) {
 
 int run_chat(const ChatFlags& f, const core::Environment& env) {
   auto prices = load_prices(f.prices_file);
-  if (!prices)
-    return fail_with(prices.error());
+  if (!prices) return fail_with(prices.error());
 
   std::filesystem::path transcript_path = f.transcript.empty()
                                               ? user_data_dir(env) / "transcripts" / "chat.jsonl"
                                               : std::filesystem::path(f.transcript);
   auto transcript = llm::TranscriptWriter::open(transcript_path, llm::api_keys(env));
-  if (!transcript)
-    return fail_with(transcript.error());
+  if (!transcript) return fail_with(transcript.error());
 
   http::CurlTransport transport;
   core::SteadyClock clock;
@@ -88,8 +85,7 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
     }
     auto replay = llm::ReplayClient::from_text(resources::find(k_demo_transcript).value_or(""),
                                                "the built-in demo transcript");
-    if (!replay)
-      return fail_with(replay.error());
+    if (!replay) return fail_with(replay.error());
     print_notice(
         "no API key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, DEEPSEEK_API_KEY, "
         "OPENROUTER_API_KEY, GEMINI_API_KEY) and no --model was given: answering from the "
@@ -99,13 +95,11 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
   } else {
     llm::ClientOptions options;
     options.model_spec = f.model;
-    if (!f.base_url.empty())
-      options.base_url = f.base_url;
+    if (!f.base_url.empty()) options.base_url = f.base_url;
     options.stream = !f.no_stream;
     options.retry.max_attempts = std::max(1, f.max_attempts);
     auto made = llm::make_client(options, services);
-    if (!made)
-      return fail_with(made.error());
+    if (!made) return fail_with(made.error());
     client = *made;
   }
 
@@ -115,8 +109,7 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
   request.temperature = f.temperature;
   request.max_output_tokens = f.max_tokens;
   request.n = std::max(1, f.samples);
-  if (f.json_reply)
-    request.format = core::ResponseFormat::json_object;
+  if (f.json_reply) request.format = core::ResponseFormat::json_object;
   request.context = {"chat", "chat", 0, ""};
 
   auto reply = client->complete(request);
@@ -147,8 +140,7 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
     std::cout << out.dump(2) << '\n';
   } else {
     for (std::size_t i = 0; i < reply->texts.size(); ++i) {
-      if (reply->texts.size() > 1)
-        std::cout << fmt::format("--- sample {} ---\n", i + 1);
+      if (reply->texts.size() > 1) std::cout << fmt::format("--- sample {} ---\n", i + 1);
       std::cout << reply->texts[i] << '\n';
     }
   }

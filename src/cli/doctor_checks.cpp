@@ -26,8 +26,7 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
                std::vector<CheckResult>& out) {
   int keys = 0;
   for (const auto& p : llm::providers()) {
-    if (!p.key_required)
-      continue;
+    if (!p.key_required) continue;
     CheckResult r{"llm", std::string(p.key_env), CheckStatus::note, "", ""};
     if (env.get(p.key_env)) {
       r.status = CheckStatus::ok;
@@ -42,11 +41,9 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
   }
   int servers = 0;
   for (const auto& p : llm::providers()) {
-    if (!p.local)
-      continue;
+    if (!p.local) continue;
     std::string base(p.default_base_url);
-    if (auto v = env.get(p.base_url_env))
-      base = *v;
+    if (auto v = env.get(p.base_url_env)) base = *v;
     core::HttpRequest req;
     req.method = "GET";
     req.url = base + "/models";
@@ -207,8 +204,7 @@ void check_gpus(const core::Environment& env, core::ProcessRunner& runner,
     std::string line;
     std::vector<std::string> gpus;
     while (std::getline(lines, line)) {
-      if (!line.empty())
-        gpus.push_back(line);
+      if (!line.empty()) gpus.push_back(line);
     }
     r.status = CheckStatus::ok;
     r.detail = fmt::format("{} GPU(s): {}", gpus.size(), fmt::join(gpus, "; "));

@@ -8,8 +8,7 @@ Environment Environment::from_process(char** envp) {
   std::map<std::string, std::string> vars;
   for (char** e = envp; e && *e; ++e) {
     const char* eq = std::strchr(*e, '=');
-    if (!eq)
-      continue;
+    if (!eq) continue;
     vars.emplace(std::string(*e, static_cast<std::size_t>(eq - *e)), std::string(eq + 1));
   }
   return Environment(std::move(vars));
@@ -17,8 +16,7 @@ Environment Environment::from_process(char** envp) {
 
 std::optional<std::string> Environment::get(std::string_view name) const {
   auto it = m_vars.find(std::string(name));
-  if (it == m_vars.end() || it->second.empty())
-    return std::nullopt;
+  if (it == m_vars.end() || it->second.empty()) return std::nullopt;
   return it->second;
 }
 

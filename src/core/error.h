@@ -65,18 +65,16 @@ bool is_transient(ErrorCode code);
 
 // TRY(expr): evaluates a Result; on failure returns its error from the enclosing function, on
 // success yields the value. Uses a GNU statement expression (g++ and clang support it).
-#define TRY(expr)                                    \
-  ({                                                 \
-    auto&& try_result_ = (expr);                     \
-    if (!try_result_)                                \
-      return ::std::unexpected(try_result_.error()); \
-    std::move(*try_result_);                         \
+#define TRY(expr)                                                    \
+  ({                                                                 \
+    auto&& try_result_ = (expr);                                     \
+    if (!try_result_) return ::std::unexpected(try_result_.error()); \
+    std::move(*try_result_);                                         \
   })
 
 // TRY_VOID(expr): the same for Result<void>.
-#define TRY_VOID(expr)                               \
-  do {                                               \
-    auto&& try_result_ = (expr);                     \
-    if (!try_result_)                                \
-      return ::std::unexpected(try_result_.error()); \
+#define TRY_VOID(expr)                                               \
+  do {                                                               \
+    auto&& try_result_ = (expr);                                     \
+    if (!try_result_) return ::std::unexpected(try_result_.error()); \
   } while (0)

@@ -16,8 +16,7 @@ json build_anthropic_request(std::string_view model, const CompletionRequest& re
                              bool stream) {
   std::string system = request.system;
   if (request.format != core::ResponseFormat::text) {
-    if (!system.empty())
-      system += "\n\n";
+    if (!system.empty()) system += "\n\n";
     system += "Reply with a single JSON object and nothing else.";
     if (request.format == core::ResponseFormat::json_schema) {
       system += " It must match this JSON Schema:\n" + request.json_schema.dump(2);
@@ -37,12 +36,9 @@ json build_anthropic_request(std::string_view model, const CompletionRequest& re
     messages.back()["content"].back()["cache_control"] = {{"type", "ephemeral"}};
   }
   body["messages"] = messages;
-  if (request.temperature)
-    body["temperature"] = *request.temperature;
-  if (!request.stop.empty())
-    body["stop_sequences"] = request.stop;
-  if (stream)
-    body["stream"] = true;
+  if (request.temperature) body["temperature"] = *request.temperature;
+  if (!request.stop.empty()) body["stop_sequences"] = request.stop;
+  if (stream) body["stream"] = true;
   return body;
 }
 
@@ -51,8 +47,7 @@ namespace {
 // Anthropic reports uncached, cache-read and cache-written prompt tokens separately; Usage
 // counts all prompt tokens in input_tokens.
 void add_usage(core::Usage& usage, const json& u) {
-  if (!u.is_object())
-    return;
+  if (!u.is_object()) return;
   auto get = [&](const char* k) {
     return u.contains(k) && u[k].is_number_integer() ? u[k].get<std::int64_t>() : 0;
   };
@@ -100,8 +95,7 @@ core::Result<Completion> parse_anthropic_response(std::string_view body) {
 core::Result<void> AnthropicStream::feed(const SseEvent& event) {
   json j = json::parse(event.data, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    if (event.data.empty())
-      return {};
+    if (event.data.empty()) return {};
     return core::fail(ErrorCode::server_error,
                       fmt::format("malformed stream event: {}", provider_message(event.data)));
   }

@@ -43,14 +43,11 @@ core::Result<std::shared_ptr<core::LlmClient>> make_client(const ClientOptions& 
 std::vector<std::string> api_keys(const core::Environment& env) {
   std::vector<std::string> keys;
   for (const auto& p : providers()) {
-    if (p.key_env.empty())
-      continue;
-    if (auto k = env.get(p.key_env))
-      keys.push_back(*k);
+    if (p.key_env.empty()) continue;
+    if (auto k = env.get(p.key_env)) keys.push_back(*k);
   }
   for (const char* extra : {"S2_API_KEY", "OPENALEX_API_KEY"}) {
-    if (auto k = env.get(extra))
-      keys.push_back(*k);
+    if (auto k = env.get(extra)) keys.push_back(*k);
   }
   return keys;
 }

@@ -28,8 +28,7 @@ int ConcurrencyLimiter::in_use() const {
 std::shared_ptr<ConcurrencyLimiter> ProviderLimits::get(const std::string& provider, int slots) {
   std::lock_guard lock(m_mutex);
   auto& limiter = m_limits[provider];
-  if (!limiter)
-    limiter = std::make_shared<ConcurrencyLimiter>(slots);
+  if (!limiter) limiter = std::make_shared<ConcurrencyLimiter>(slots);
   return limiter;
 }
 

@@ -32,8 +32,7 @@ core::Result<PriceTable> PriceTable::parse(std::string_view json_text, std::stri
   PriceTable table;
   for (const auto& [name, entry] : j["models"].items()) {
     auto number = [&](const char* key) -> core::Result<std::optional<double>> {
-      if (!entry.contains(key))
-        return std::optional<double>();
+      if (!entry.contains(key)) return std::optional<double>();
       if (!entry[key].is_number() || entry[key].get<double>() < 0) {
         return core::fail(ErrorCode::parse,
                           fmt::format("price table {}: \"{}\".{} must be a non-negative number "
@@ -54,10 +53,8 @@ core::Result<PriceTable> PriceTable::parse(std::string_view json_text, std::stri
           fmt::format("price table {}: \"{}\" needs both \"input\" and \"output\"", source, name));
     }
     Price p{*input, *output, *input, *input};
-    if (auto c = TRY(number("cached_input")))
-      p.cached_input = *c;
-    if (auto w = TRY(number("cache_write")))
-      p.cache_write = *w;
+    if (auto c = TRY(number("cached_input"))) p.cached_input = *c;
+    if (auto w = TRY(number("cache_write"))) p.cache_write = *w;
     table.m_prices[name] = p;
   }
   return table;
@@ -68,21 +65,18 @@ const PriceTable& PriceTable::builtin() {
     auto text = resources::find("data/prices.json");
     auto parsed = PriceTable::parse(text.value_or("{}"), "data/prices.json (built in)");
     // The built-in file is checked by the tests; a broken one is a build defect.
-    if (!parsed)
-      std::abort();
+    if (!parsed) std::abort();
     return *parsed;
   }();
   return table;
 }
 
 std::optional<Price> PriceTable::find(std::string_view provider, std::string_view model) const {
-  if (const ProviderInfo* p = find_provider(provider); p && p->local)
-    return Price{};
+  if (const ProviderInfo* p = find_provider(provider); p && p->local) return Price{};
   if (auto it = m_prices.find(fmt::format("{}/{}", provider, model)); it != m_prices.end()) {
     return it->second;
   }
-  if (auto it = m_prices.find(model); it != m_prices.end())
-    return it->second;
+  if (auto it = m_prices.find(model); it != m_prices.end()) return it->second;
   const Price* best = nullptr;
   std::size_t best_len = 0;
   for (const auto& [key, price] : m_prices) {
@@ -92,8 +86,7 @@ std::optional<Price> PriceTable::find(std::string_view provider, std::string_vie
       best_len = key.size();
     }
   }
-  if (best)
-    return *best;
+  if (best) return *best;
   return std::nullopt;
 }
 
@@ -115,11 +108,9 @@ void CostLedger::add(const core::CallContext& context, double usd, bool price_kn
   std::lock_guard lock(m_mutex);
   m_total += usd;
   ++m_calls;
-  if (!price_known)
-    ++m_unpriced;
+  if (!price_known) ++m_unpriced;
   m_per_stage[context.stage] += usd;
-  if (!context.idea.empty())
-    m_per_idea[context.idea] += usd;
+  if (!context.idea.empty()) m_per_idea[context.idea] += usd;
 }
 
 double CostLedger::total_usd() const {
@@ -156,8 +147,7 @@ core::Result<core::Completion> CostAccountingClient::complete(
     const core::CompletionRequest& request) {
   TRY_VOID(m_ledger.check_budget());
   auto result = m_inner->complete(request);
-  if (!result)
-    return result;
+  if (!result) return result;
   if (result->replayed) {
     result->cost_usd = 0.0;
     m_ledger.add(request.context, 0.0, true);
@@ -169,8 +159,7 @@ core::Result<core::Completion> CostAccountingClient::complete(
   std::string provider = spec.substr(0, slash);
   std::string model = slash == std::string::npos ? spec : spec.substr(slash + 1);
   auto price = m_prices.find(provider, model);
-  if (!price)
-    price = m_prices.find(provider, result->model);
+  if (!price) price = m_prices.find(provider, result->model);
   if (price) {
     result->cost_usd = cost_of(*price, result->usage);
     m_ledger.add(request.context, *result->cost_usd, true);

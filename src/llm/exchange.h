@@ -28,10 +28,8 @@ core::Result<core::Completion> exchange(core::HttpTransport& transport,
   Stream stream;
   std::optional<core::Error> stream_error;
   auto feed = [&](const SseEvent& e) {
-    if (stream_error)
-      return;
-    if (auto r = stream.feed(e); !r)
-      stream_error = r.error();
+    if (stream_error) return;
+    if (auto r = stream.feed(e); !r) stream_error = r.error();
   };
   core::BodyCallback on_body;
   if (streaming) {
@@ -42,8 +40,7 @@ core::Result<core::Completion> exchange(core::HttpTransport& transport,
     };
   }
   auto response = transport.send(http, on_body);
-  if (!response)
-    return std::unexpected(transport_error(provider, response.error()));
+  if (!response) return std::unexpected(transport_error(provider, response.error()));
   if (response->status < 200 || response->status >= 300) {
     return std::unexpected(http_status_error(provider, model, *response));
   }
@@ -52,17 +49,14 @@ core::Result<core::Completion> exchange(core::HttpTransport& transport,
   core::Result<core::Completion> result;
   if (streaming && sse) {
     parser.finish(feed);
-    if (stream_error)
-      return std::unexpected(transport_error(provider, *stream_error));
+    if (stream_error) return std::unexpected(transport_error(provider, *stream_error));
     result = stream.finish();
   } else {
     result = parse_body(response->body);
   }
-  if (!result)
-    return std::unexpected(transport_error(provider, result.error()));
+  if (!result) return std::unexpected(transport_error(provider, result.error()));
   result->provider = std::string(provider.name);
-  if (result->model.empty())
-    result->model = std::string(model);
+  if (result->model.empty()) result->model = std::string(model);
   result->latency = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return result;

@@ -15,17 +15,14 @@ std::optional<std::chrono::milliseconds> retry_after(const core::HttpResponse& r
   auto parse_number = [](const std::string& s) -> std::optional<double> {
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
-    if (end == s.c_str() || !std::isfinite(v) || v < 0)
-      return std::nullopt;
+    if (end == s.c_str() || !std::isfinite(v) || v < 0) return std::nullopt;
     return v;
   };
   if (auto ms = response.header("retry-after-ms")) {
-    if (auto v = parse_number(*ms))
-      return std::chrono::milliseconds(std::llround(*v));
+    if (auto v = parse_number(*ms)) return std::chrono::milliseconds(std::llround(*v));
   }
   if (auto s = response.header("retry-after")) {
-    if (auto v = parse_number(*s))
-      return std::chrono::milliseconds(std::llround(*v * 1000));
+    if (auto v = parse_number(*s)) return std::chrono::milliseconds(std::llround(*v * 1000));
   }
   return std::nullopt;
 }
@@ -37,14 +34,12 @@ std::string provider_message(std::string_view body) {
     if (e.is_object() && e.contains("message") && e["message"].is_string()) {
       return e["message"].get<std::string>();
     }
-    if (e.is_string())
-      return e.get<std::string>();
+    if (e.is_string()) return e.get<std::string>();
   }
   std::string text(body.substr(0, 300));
   while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
     text.pop_back();
-  if (body.size() > 300)
-    text += "...";
+  if (body.size() > 300) text += "...";
   return text;
 }
 
@@ -57,8 +52,7 @@ bool says_insufficient_quota(std::string_view body) {
   }
   const auto& e = j["error"];
   for (const char* field : {"code", "type"}) {
-    if (e.contains(field) && e[field].is_string() && e[field] == "insufficient_quota")
-      return true;
+    if (e.contains(field) && e[field].is_string() && e[field] == "insufficient_quota") return true;
   }
   return false;
 }
@@ -110,7 +104,17 @@ Error http_status_error(const ProviderInfo& provider, std::string_view model,
 }
 
 Error transport_error(const ProviderInfo& provider, Error error) {
-  error.message = fmt::format("{}: {}", provider.name, error.message);
+  std::string fix;
+  if (error.message.starts_with("could not connect") || error.code == ErrorCode::invalid_argument) {
+    fix = provider.local
+              ? fmt::format(
+                    " (start the {} server, or set {} or --llm-base-url to where it "
+                    "listens)",
+                    provider.name, provider.base_url_env)
+              : fmt::format(" (check the network, or {} / --llm-base-url if you use a proxy)",
+                            provider.base_url_env);
+  }
+  error.message = fmt::format("{}: {}{}", provider.name, error.message, fix);
   return error;
 }
 

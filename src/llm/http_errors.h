@@ -26,7 +26,8 @@ std::string provider_message(std::string_view body);
 core::Error http_status_error(const ProviderInfo& provider, std::string_view model,
                               const core::HttpResponse& response);
 
-// Prefixes a transport error with the provider's name, keeping its code.
+// Prefixes a transport error with the provider's name, keeping its code; when the server could
+// not be reached, says which variable or flag sets its address.
 core::Error transport_error(const ProviderInfo& provider, core::Error error);
 
 }  // namespace llm

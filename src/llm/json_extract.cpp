@@ -14,12 +14,10 @@ std::string excerpt(std::string_view text, std::size_t pos, std::size_t width = 
   std::size_t begin = pos > width / 2 ? pos - width / 2 : 0;
   std::string_view piece = text.substr(begin, width);
   std::string out;
-  if (begin > 0)
-    out += "...";
+  if (begin > 0) out += "...";
   for (char c : piece)
     out += c == '\n' ? std::string("\\n") : std::string(1, c);
-  if (begin + width < text.size())
-    out += "...";
+  if (begin + width < text.size()) out += "...";
   return out;
 }
 
@@ -28,8 +26,7 @@ core::Result<nlohmann::json> parse_quoting(std::string_view json_text, std::stri
     return nlohmann::json::parse(json_text);
   } catch (const nlohmann::json::parse_error& e) {
     std::size_t pos = e.byte > 0 ? e.byte - 1 : 0;
-    if (pos > json_text.size())
-      pos = json_text.size();
+    if (pos > json_text.size()) pos = json_text.size();
     return core::fail(ErrorCode::parse,
                       fmt::format("{} is not valid JSON at character {}: `{}` ({})", what, pos,
                                   excerpt(json_text, pos), e.what()));
@@ -43,8 +40,7 @@ std::optional<std::string_view> json_fence(std::string_view text) {
   while ((pos = text.find("```", pos)) != std::string_view::npos) {
     std::size_t info_begin = pos + 3;
     std::size_t line_end = text.find('\n', info_begin);
-    if (line_end == std::string_view::npos)
-      return std::nullopt;
+    if (line_end == std::string_view::npos) return std::nullopt;
     std::string_view info = text.substr(info_begin, line_end - info_begin);
     while (!info.empty() && (info.back() == ' ' || info.back() == '\r'))
       info.remove_suffix(1);
@@ -53,8 +49,7 @@ std::optional<std::string_view> json_fence(std::string_view text) {
       return text.substr(line_end + 1, close == std::string_view::npos ? std::string_view::npos
                                                                        : close - line_end - 1);
     }
-    if (close == std::string_view::npos)
-      return std::nullopt;
+    if (close == std::string_view::npos) return std::nullopt;
     pos = close + 3;
   }
   return std::nullopt;
@@ -83,8 +78,7 @@ std::optional<std::size_t> balanced_end(std::string_view text, std::size_t begin
     } else if (c == '{') {
       ++depth;
     } else if (c == '}') {
-      if (--depth == 0)
-        return i + 1;
+      if (--depth == 0) return i + 1;
     }
   }
   return std::nullopt;
@@ -93,8 +87,7 @@ std::optional<std::size_t> balanced_end(std::string_view text, std::size_t begin
 }  // namespace
 
 core::Result<nlohmann::json> extract_json(std::string_view text) {
-  if (auto fenced = json_fence(text))
-    return parse_quoting(*fenced, "the ```json block");
+  if (auto fenced = json_fence(text)) return parse_quoting(*fenced, "the ```json block");
 
   std::optional<core::Error> first_error;
   for (std::size_t begin = text.find('{'); begin != std::string_view::npos;
@@ -110,14 +103,17 @@ core::Result<nlohmann::json> extract_json(std::string_view text) {
       }
       break;
     }
-    auto parsed = parse_quoting(text.substr(begin, *end - begin), "the {...} in the reply");
-    if (parsed)
-      return parsed;
-    if (!first_error)
-      first_error = parsed.error();
+    std::string_view candidate = text.substr(begin, *end - begin);
+    // The non-throwing parse first: prose full of {braces} would otherwise cost an exception per
+    // candidate. Only the first failure is parsed again, for its position.
+    auto parsed = nlohmann::json::parse(candidate, nullptr, false);
+    if (!parsed.is_discarded()) return parsed;
+    if (!first_error) first_error = parse_quoting(candidate, "the {...} in the reply").error();
+    // The next candidate starts after this one: an object nested in a broken one is not the
+    // answer.
+    begin = *end - 1;
   }
-  if (first_error)
-    return core::fail(*first_error);
+  if (first_error) return core::fail(*first_error);
   return core::fail(ErrorCode::parse,
                     fmt::format("the reply holds no JSON object (no ```json block and no '{{'): "
                                 "`{}`",

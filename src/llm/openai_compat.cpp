@@ -13,12 +13,9 @@ using core::ErrorCode;
 using nlohmann::json;
 
 std::string normalize_finish_reason(std::string_view reason) {
-  if (reason == "stop" || reason == "end_turn" || reason == "stop_sequence")
-    return "stop";
-  if (reason == "length" || reason == "max_tokens")
-    return "length";
-  if (reason == "content_filter" || reason == "refusal")
-    return "content_filter";
+  if (reason == "stop" || reason == "end_turn" || reason == "stop_sequence") return "stop";
+  if (reason == "length" || reason == "max_tokens") return "length";
+  if (reason == "content_filter" || reason == "refusal") return "content_filter";
   return std::string(reason);
 }
 
@@ -27,10 +24,8 @@ void merge_samples(Completion& into, Completion more) {
     into.texts.push_back(std::move(t));
   into.usage += more.usage;
   into.latency += more.latency;
-  if (into.model.empty())
-    into.model = more.model;
-  if (into.finish_reason.empty())
-    into.finish_reason = more.finish_reason;
+  if (into.model.empty()) into.model = more.model;
+  if (into.finish_reason.empty()) into.finish_reason = more.finish_reason;
 }
 
 json build_openai_request(std::string_view model, const CompletionRequest& request, bool stream,
@@ -60,13 +55,10 @@ json build_openai_request(std::string_view model, const CompletionRequest& reque
     body["max_completion_tokens"] = request.max_output_tokens;
   } else {
     body["max_tokens"] = request.max_output_tokens;
-    if (request.temperature)
-      body["temperature"] = *request.temperature;
+    if (request.temperature) body["temperature"] = *request.temperature;
   }
-  if (n > 1)
-    body["n"] = n;
-  if (!request.stop.empty())
-    body["stop"] = request.stop;
+  if (n > 1) body["n"] = n;
+  if (!request.stop.empty()) body["stop"] = request.stop;
   if (request.format == core::ResponseFormat::json_object) {
     body["response_format"] = {{"type", "json_object"}};
   } else if (request.format == core::ResponseFormat::json_schema) {
@@ -85,8 +77,7 @@ namespace {
 
 core::Usage parse_usage(const json& u) {
   core::Usage usage;
-  if (!u.is_object())
-    return usage;
+  if (!u.is_object()) return usage;
   usage.input_tokens = u.value("prompt_tokens", std::int64_t{0});
   usage.output_tokens = u.value("completion_tokens", std::int64_t{0});
   if (u.contains("prompt_tokens_details") && u["prompt_tokens_details"].is_object()) {
@@ -99,8 +90,7 @@ core::Usage parse_usage(const json& u) {
 }
 
 std::string content_text(const json& content) {
-  if (content.is_string())
-    return content.get<std::string>();
+  if (content.is_string()) return content.get<std::string>();
   // Some servers send a list of parts: [{"type":"text","text":"..."}].
   std::string out;
   if (content.is_array()) {
@@ -122,8 +112,7 @@ core::Error malformed(std::string_view what, std::string_view body) {
 
 core::Result<Completion> parse_openai_response(std::string_view body) {
   json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return std::unexpected(malformed("not JSON", body));
+  if (j.is_discarded() || !j.is_object()) return std::unexpected(malformed("not JSON", body));
   if (j.contains("error") && !j["error"].is_null()) {
     return core::fail(ErrorCode::server_error,
                       fmt::format("error in the answer body: {}", provider_message(body)));
@@ -164,16 +153,14 @@ core::Result<void> OpenAiStream::feed(const SseEvent& event) {
   if (m_model.empty() && j.contains("model") && j["model"].is_string()) {
     m_model = j["model"].get<std::string>();
   }
-  if (j.contains("usage") && j["usage"].is_object())
-    m_usage = parse_usage(j["usage"]);
+  if (j.contains("usage") && j["usage"].is_object()) m_usage = parse_usage(j["usage"]);
   if (j.contains("choices") && j["choices"].is_array()) {
     for (const auto& choice : j["choices"]) {
       int index = choice.value("index", 0);
       std::string& text = m_texts[index];
       if (choice.contains("delta") && choice["delta"].is_object()) {
         const auto& delta = choice["delta"];
-        if (delta.contains("content"))
-          text += content_text(delta["content"]);
+        if (delta.contains("content")) text += content_text(delta["content"]);
       }
       if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
         m_finish[index] = normalize_finish_reason(choice["finish_reason"].get<std::string>());
@@ -212,8 +199,7 @@ std::string OpenAiCompatClient::spec() const {
 
 core::Result<Completion> OpenAiCompatClient::complete(const CompletionRequest& request) {
   const int n = std::max(1, request.n);
-  if (n == 1 || m_options.endpoint.provider->native_n)
-    return call_once(request, n);
+  if (n == 1 || m_options.endpoint.provider->native_n) return call_once(request, n);
   // Providers without native `n`: one call per sample.
   Completion all = TRY(call_once(request, 1));
   for (int i = 1; i < n; ++i)

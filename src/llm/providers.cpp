@@ -68,8 +68,7 @@ constexpr std::array k_prefix_rules = {
 std::string provider_names() {
   std::string out;
   for (const auto& p : k_providers) {
-    if (!out.empty())
-      out += ", ";
+    if (!out.empty()) out += ", ";
     out += p.name;
   }
   return out + ", replay";
@@ -83,8 +82,7 @@ std::span<const ProviderInfo> providers() {
 
 const ProviderInfo* find_provider(std::string_view name) {
   for (const auto& p : k_providers) {
-    if (p.name == name)
-      return &p;
+    if (p.name == name) return &p;
   }
   return nullptr;
 }
@@ -134,12 +132,15 @@ bool is_reasoning_model(std::string_view model) {
   if (auto slash = model.rfind('/'); slash != std::string_view::npos) {
     model = model.substr(slash + 1);
   }
-  if (model.starts_with("gpt-5"))
-    return !model.starts_with("gpt-5-chat");
+  if (model.starts_with("gpt-5")) return !model.starts_with("gpt-5-chat");
   return model.starts_with("o1") || model.starts_with("o3") || model.starts_with("o4");
 }
 
 bool rejects_system_prompt(std::string_view model) {
+  // Strip a vendor prefix as is_reasoning_model does ("openai/o1-mini" on OpenRouter).
+  if (auto slash = model.rfind('/'); slash != std::string_view::npos) {
+    model = model.substr(slash + 1);
+  }
   return model.starts_with("o1-mini") || model.starts_with("o1-preview");
 }
 
@@ -167,8 +168,7 @@ core::Result<Endpoint> resolve_endpoint(const ModelSpec& spec, const core::Envir
                                   "http://HOST:PORT/v1 or set {}",
                                   p->name, p->base_url_env));
   }
-  if (!p->key_env.empty())
-    ep.api_key = env.get(p->key_env);
+  if (!p->key_env.empty()) ep.api_key = env.get(p->key_env);
   // A key is only demanded from the provider's real service; a user pointing the base URL at a
   // proxy or a local stand-in may not need one.
   bool default_address = ep.base_url == p->default_base_url;

@@ -31,8 +31,7 @@ core::Result<core::Completion> RetryingClient::complete(const core::CompletionRe
   auto elapsed_s = [&] { return std::chrono::duration<double>(m_clock.now() - started).count(); };
   for (int attempt = 1;; ++attempt) {
     auto result = m_inner->complete(request);
-    if (result || !core::is_transient(result.error().code))
-      return result;
+    if (result || !core::is_transient(result.error().code)) return result;
     core::Error error = result.error();
     if (attempt >= m_policy.max_attempts) {
       error.message +=

@@ -32,8 +32,7 @@ json usage_to_json(const core::Usage& u) {
 
 core::Usage usage_from_json(const json& j) {
   core::Usage u;
-  if (!j.is_object())
-    return u;
+  if (!j.is_object()) return u;
   u.input_tokens = j.value("input_tokens", std::int64_t{0});
   u.output_tokens = j.value("output_tokens", std::int64_t{0});
   u.cached_input_tokens = j.value("cached_input_tokens", std::int64_t{0});
@@ -42,9 +41,11 @@ core::Usage usage_from_json(const json& j) {
 }
 
 void mask(std::string& text, const std::string& secret) {
+  constexpr std::string_view k_mask = "[redacted]";
+  // Search on after the mask: a secret found inside "[redacted]" must not be masked forever.
   for (std::size_t pos = text.find(secret); pos != std::string::npos;
-       pos = text.find(secret, pos)) {
-    text.replace(pos, secret.size(), "[redacted]");
+       pos = text.find(secret, pos + k_mask.size())) {
+    text.replace(pos, secret.size(), k_mask);
   }
 }
 
@@ -53,8 +54,7 @@ std::string clip(std::string_view s, std::size_t n = 80) {
   std::string out;
   for (char c : s.substr(0, n))
     out += c == '\n' ? ' ' : c;
-  if (s.size() > n)
-    out += "...";
+  if (s.size() > n) out += "...";
   return out;
 }
 
@@ -73,8 +73,7 @@ json request_to_json(const core::CompletionRequest& r) {
             {"format", format_name(r.format)},
             {"stop", r.stop}};
   j["temperature"] = r.temperature ? json(*r.temperature) : json(nullptr);
-  if (r.format == core::ResponseFormat::json_schema)
-    j["json_schema"] = r.json_schema;
+  if (r.format == core::ResponseFormat::json_schema) j["json_schema"] = r.json_schema;
   return j;
 }
 
@@ -110,8 +109,7 @@ TranscriptWriter::TranscriptWriter(std::filesystem::path path, std::vector<std::
 core::Result<std::shared_ptr<TranscriptWriter>> TranscriptWriter::open(
     const std::filesystem::path& path, std::vector<std::string> secrets) {
   std::error_code ec;
-  if (path.has_parent_path())
-    std::filesystem::create_directories(path.parent_path(), ec);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   std::erase_if(secrets, [](const std::string& s) { return s.size() < 8; });
   std::shared_ptr<TranscriptWriter> w(new TranscriptWriter(path, std::move(secrets)));
   w->m_out.open(path, std::ios::app | std::ios::binary);
@@ -171,21 +169,18 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
   std::size_t start = 0;
   while (start < jsonl.size()) {
     std::size_t end = jsonl.find('\n', start);
-    if (end == std::string_view::npos)
-      end = jsonl.size();
+    if (end == std::string_view::npos) end = jsonl.size();
     std::string_view line = jsonl.substr(start, end - start);
     start = end + 1;
     ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos)
-      continue;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       return core::fail(ErrorCode::parse,
                         fmt::format("transcript {} line {} is not a JSON object: `{}`", source,
                                     line_no, clip(line)));
     }
-    if (!j.contains("response"))
-      continue;  // a recorded failure: nothing to replay
+    if (!j.contains("response")) continue;  // a recorded failure: nothing to replay
     const json& r = j["response"];
     if (!r.is_object() || !r.contains("texts") || !r["texts"].is_array() || r["texts"].empty()) {
       return core::fail(ErrorCode::parse,
@@ -193,9 +188,29 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
                                     "\"texts\" list",
                                     source, line_no));
     }
-    Key key{j.value("stage", "chat"), j.value("conversation", "default"), j.value("turn", 0)};
-    j["line"] = line_no;
-    client->m_answers[key].push_back(std::move(j));
+    // Every field is converted here, so a hand-edited line with a wrong type fails with its
+    // line number now rather than in the middle of a run.
+    try {
+      Key key{j.value("stage", "chat"), j.value("conversation", "default"), j.value("turn", 0)};
+      Recorded rec;
+      rec.line = line_no;
+      if (j.contains("request") && j["request"].is_object()) rec.request = j["request"];
+      for (const auto& t : r["texts"])
+        rec.completion.texts.push_back(t.get<std::string>());
+      rec.completion.model = r.value("model", "");
+      rec.completion.provider = "replay";
+      rec.completion.finish_reason = r.value("finish_reason", "stop");
+      rec.completion.usage = usage_from_json(j.value("usage", json()));
+      rec.completion.replayed = true;
+      client->m_answers[key].push_back(std::move(rec));
+    } catch (const json::exception& e) {
+      return core::fail(ErrorCode::parse,
+                        fmt::format("transcript {} line {}: a field has the wrong type ({}): "
+                                    "\"stage\", \"conversation\", \"response.texts\", "
+                                    "\"response.model\" and \"response.finish_reason\" must be "
+                                    "strings, \"turn\" and the usage counts integers",
+                                    source, line_no, e.what()));
+    }
     ++client->m_total;
   }
   return client;
@@ -234,30 +249,22 @@ core::Result<core::Completion> ReplayClient::complete(const core::CompletionRequ
                                   "a new transcript with a live model",
                                   m_source, m_total, call, held));
   }
-  const json& entry = it->second.front();
-  if (entry.contains("request") && entry["request"].is_object()) {
+  const Recorded& entry = it->second.front();
+  if (entry.request) {
     json now = request_to_json(request);
-    const json& then = entry["request"];
+    const json& then = *entry.request;
     for (const char* field : {"system", "messages"}) {
       if (then.contains(field) && then[field] != now[field]) {
         return core::fail(
             ErrorCode::replay_mismatch,
             fmt::format("replay: the call at {} does not match line {} of {}: its {} differ "
                         "(recorded `{}`, now `{}`). Record a new transcript with a live model",
-                        call, entry.value("line", 0), m_source, field, clip(then[field].dump()),
+                        call, entry.line, m_source, field, clip(then[field].dump()),
                         clip(now[field].dump())));
       }
     }
   }
-  const json& r = entry["response"];
-  core::Completion c;
-  for (const auto& t : r["texts"])
-    c.texts.push_back(t.is_string() ? t.get<std::string>() : t.dump());
-  c.model = r.value("model", "");
-  c.provider = "replay";
-  c.finish_reason = r.value("finish_reason", "stop");
-  c.usage = usage_from_json(entry.value("usage", json()));
-  c.replayed = true;
+  core::Completion c = entry.completion;
   it->second.pop_front();
   return c;
 }

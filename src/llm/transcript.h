@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -86,11 +87,16 @@ class ReplayClient final : public core::LlmClient {
 
  private:
   using Key = std::tuple<std::string, std::string, int>;
+  struct Recorded {
+    std::optional<nlohmann::json> request;  // absent: match by key alone
+    core::Completion completion;
+    std::size_t line = 0;
+  };
   explicit ReplayClient(std::string source) : m_source(std::move(source)) {}
 
   std::string m_source;
   mutable std::mutex m_mutex;
-  std::map<Key, std::deque<nlohmann::json>> m_answers;
+  std::map<Key, std::deque<Recorded>> m_answers;
   std::size_t m_total = 0;
 };
 

@@ -43,14 +43,10 @@ PythonInfo probe(const std::filesystem::path& interpreter, std::string why,
       info.import_error = fmt::format("import {}: {}", name, value.substr(1));
       continue;
     }
-    if (name == "python")
-      info.version = value;
-    if (name == "torch")
-      info.torch_version = value;
-    if (name == "numpy")
-      info.numpy_version = value;
-    if (name == "matplotlib")
-      info.matplotlib_version = value;
+    if (name == "python") info.version = value;
+    if (name == "torch") info.torch_version = value;
+    if (name == "numpy") info.numpy_version = value;
+    if (name == "matplotlib") info.matplotlib_version = value;
   }
   return info;
 }
@@ -87,10 +83,8 @@ core::Result<PythonInfo> resolve_python(const core::Environment& env, core::Proc
   std::optional<PythonInfo> first;
   for (const auto& [path, why] : candidates) {
     PythonInfo info = probe(path, why, runner);
-    if (info.has_template_packages())
-      return info;
-    if (!first)
-      first = std::move(info);
+    if (info.has_template_packages()) return info;
+    if (!first) first = std::move(info);
   }
   return *first;
 }

@@ -49,8 +49,7 @@ class Cli {
     platform::PosixProcessRunner runner;
     auto r = runner.run(spec);
     EXPECT_TRUE(r) << r.error().message;
-    if (!r)
-      return {};
+    if (!r) return {};
     EXPECT_FALSE(r->timed_out);
     return {r->exit_code, r->out, r->err};
   }

@@ -12,8 +12,7 @@ using test_support::Cli;
 
 const nlohmann::json* find_check(const nlohmann::json& report, const std::string& name) {
   for (const auto& c : report["checks"]) {
-    if (c["name"] == name)
-      return &c;
+    if (c["name"] == name) return &c;
   }
   return nullptr;
 }

@@ -9,8 +9,7 @@ using core::ErrorCode;
 using core::Result;
 
 Result<int> parse_positive(int v) {
-  if (v <= 0)
-    return core::fail(ErrorCode::invalid_argument, "must be positive");
+  if (v <= 0) return core::fail(ErrorCode::invalid_argument, "must be positive");
   return v;
 }
 

@@ -36,7 +36,8 @@ TEST(BuildAnthropicRequest, SystemIsATopLevelCachedBlock) {
   EXPECT_EQ(body["system"][0]["type"], "text");
   EXPECT_EQ(body["system"][0]["text"], "You are a reviewer.");
   EXPECT_EQ(body["system"][0]["cache_control"], k_ephemeral);
-  for (const auto& m : body["messages"]) EXPECT_NE(m["role"], "system");
+  for (const auto& m : body["messages"])
+    EXPECT_NE(m["role"], "system");
 }
 
 TEST(BuildAnthropicRequest, OnlyTheLastMessageCarriesCacheControl) {
@@ -158,7 +159,8 @@ TEST(ParseAnthropicResponse, ErrorsAndMalformedBodiesAreServerErrors) {
 }
 
 core::Result<void> feed_all(AnthropicStream& s, const std::vector<SseEvent>& events) {
-  for (const auto& e : events) TRY_VOID(s.feed(e));
+  for (const auto& e : events)
+    TRY_VOID(s.feed(e));
   return {};
 }
 
@@ -198,7 +200,8 @@ TEST(AnthropicStream, AccumulatesAMessage) {
 
 TEST(AnthropicStream, TypeFromDataWinsAndEventNameIsTheFallback) {
   AnthropicStream s;
-  ASSERT_TRUE(s.feed({"", R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}})"}));
+  ASSERT_TRUE(
+      s.feed({"", R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"a"}})"}));
   ASSERT_TRUE(s.feed({"content_block_delta", R"({"delta":{"type":"text_delta","text":"b"}})"}));
   ASSERT_TRUE(s.feed({"message_stop", "{}"}));
   auto c = s.finish();
@@ -209,11 +212,12 @@ TEST(AnthropicStream, TypeFromDataWinsAndEventNameIsTheFallback) {
 TEST(AnthropicStream, NonTextDeltasAreIgnored) {
   AnthropicStream s;
   ASSERT_TRUE(feed_all(
-      s, {{"content_block_delta",
-           R"({"type":"content_block_delta","delta":{"type":"input_json_delta","partial_json":"{"}})"},
-          {"content_block_delta",
-           R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"ok"}})"},
-          {"message_stop", R"({"type":"message_stop"})"}}));
+      s,
+      {{"content_block_delta",
+        R"({"type":"content_block_delta","delta":{"type":"input_json_delta","partial_json":"{"}})"},
+       {"content_block_delta",
+        R"({"type":"content_block_delta","delta":{"type":"text_delta","text":"ok"}})"},
+       {"message_stop", R"({"type":"message_stop"})"}}));
   auto c = s.finish();
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(c->text(), "ok");
@@ -232,8 +236,8 @@ TEST(AnthropicStream, NoMessageStopIsANetworkError) {
 TEST(AnthropicStream, ErrorEventIsAServerError) {
   AnthropicStream s;
   ASSERT_TRUE(s.feed(normal_stream()[0]));
-  auto r = s.feed({"error",
-                   R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"});
+  auto r = s.feed(
+      {"error", R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::server_error);
   EXPECT_NE(r.error().message.find("Overloaded"), std::string::npos);

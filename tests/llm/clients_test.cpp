@@ -51,6 +51,10 @@ struct Stack {
     env.set("ANTHROPIC_API_KEY", k_anthropic_key);
     transcript = *llm::TranscriptWriter::open(transcript_path, llm::api_keys(env));
   }
+  ~Stack() {
+    std::error_code ec;
+    std::filesystem::remove_all(transcript_path.parent_path(), ec);
+  }
 
   core::Result<std::shared_ptr<core::LlmClient>> client(const std::string& spec,
                                                         llm::ClientOptions options = {}) {
@@ -239,6 +243,8 @@ TEST(OpenAiClient, ConnectionRefusedNamesTheAddress) {
   EXPECT_EQ(reply.error().code, ErrorCode::network);
   EXPECT_NE(reply.error().message.find("ollama:"), std::string::npos);
   EXPECT_NE(reply.error().message.find(std::to_string(port)), std::string::npos);
+  EXPECT_NE(reply.error().message.find("OLLAMA_BASE_URL or --llm-base-url"), std::string::npos)
+      << reply.error().message;
 }
 
 TEST(OpenAiClient, SamplesNWithOneCallOnOpenAiAndNCallsElsewhere) {

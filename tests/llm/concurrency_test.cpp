@@ -56,7 +56,8 @@ int run_in_threads(core::LlmClient& client, int threads, int calls_per_thread) {
       }
     });
   }
-  for (auto& th : pool) th.join();
+  for (auto& th : pool)
+    th.join();
   return ok.load();
 }
 
@@ -167,8 +168,10 @@ TEST(ProviderLimits, ConcurrentFirstRequestsGetOneLimiter) {
   for (int i = 0; i < 8; ++i) {
     pool.emplace_back([&, i] { got[i] = limits.get("ollama", i + 1); });
   }
-  for (auto& t : pool) t.join();
-  for (const auto& g : got) EXPECT_EQ(g, got[0]);
+  for (auto& t : pool)
+    t.join();
+  for (const auto& g : got)
+    EXPECT_EQ(g, got[0]);
 }
 
 }  // namespace

@@ -22,8 +22,12 @@ HttpResponse response(int status, std::string body,
   return r;
 }
 
-const llm::ProviderInfo& openai() { return *llm::find_provider("openai"); }
-const llm::ProviderInfo& anthropic() { return *llm::find_provider("anthropic"); }
+const llm::ProviderInfo& openai() {
+  return *llm::find_provider("openai");
+}
+const llm::ProviderInfo& anthropic() {
+  return *llm::find_provider("anthropic");
+}
 
 bool contains(const std::string& haystack, std::string_view needle) {
   return haystack.find(needle) != std::string::npos;
@@ -63,15 +67,17 @@ TEST(RetryAfter, UnusableMillisecondsFallBackToSeconds) {
 }
 
 TEST(ProviderMessage, OpenAiShape) {
-  EXPECT_EQ(provider_message(
-                R"({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}})"),
-            "Incorrect API key provided");
+  EXPECT_EQ(
+      provider_message(
+          R"({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}})"),
+      "Incorrect API key provided");
 }
 
 TEST(ProviderMessage, AnthropicShape) {
-  EXPECT_EQ(provider_message(
-                R"({"type": "error", "error": {"type": "not_found_error", "message": "model: claude-x"}})"),
-            "model: claude-x");
+  EXPECT_EQ(
+      provider_message(
+          R"({"type": "error", "error": {"type": "not_found_error", "message": "model: claude-x"}})"),
+      "model: claude-x");
 }
 
 TEST(ProviderMessage, TopLevelMessageAndStringError) {
@@ -113,7 +119,8 @@ TEST(HttpStatusError, ForbiddenIsAuth) {
 TEST(HttpStatusError, NotFoundNamesTheModel) {
   auto e = http_status_error(
       anthropic(), "claude-9-imaginary",
-      response(404, R"({"type":"error","error":{"type":"not_found_error","message":"not found"}})"));
+      response(404,
+               R"({"type":"error","error":{"type":"not_found_error","message":"not found"}})"));
   EXPECT_EQ(e.code, ErrorCode::bad_request);
   EXPECT_TRUE(contains(e.message, "claude-9-imaginary")) << e.message;
   EXPECT_TRUE(contains(e.message, "ANTHROPIC_BASE_URL")) << e.message;
@@ -121,9 +128,9 @@ TEST(HttpStatusError, NotFoundNamesTheModel) {
 }
 
 TEST(HttpStatusError, RateLimitedCarriesRetryAfter) {
-  auto e = http_status_error(openai(), "gpt-4o",
-                             response(429, R"({"error": {"message": "Rate limit reached"}})",
-                                      {{"retry-after", "12"}}));
+  auto e = http_status_error(
+      openai(), "gpt-4o",
+      response(429, R"({"error": {"message": "Rate limit reached"}})", {{"retry-after", "12"}}));
   EXPECT_EQ(e.code, ErrorCode::rate_limited);
   EXPECT_EQ(e.retry_after, milliseconds(12000));
   EXPECT_TRUE(contains(e.message, "Rate limit reached")) << e.message;
@@ -139,17 +146,18 @@ TEST(HttpStatusError, RateLimitedWithoutRetryAfter) {
 TEST(HttpStatusError, InsufficientQuotaIsNotRetryable) {
   auto by_code = http_status_error(
       openai(), "gpt-4o",
-      response(429,
-               R"({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}})",
-               {{"retry-after", "1"}}));
+      response(
+          429,
+          R"({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"}})",
+          {{"retry-after", "1"}}));
   EXPECT_EQ(by_code.code, ErrorCode::quota);
   EXPECT_TRUE(contains(by_code.message, "OPENAI_API_KEY")) << by_code.message;
   EXPECT_TRUE(contains(by_code.message, "exceeded your current quota")) << by_code.message;
   EXPECT_FALSE(by_code.retry_after.has_value());
   EXPECT_FALSE(core::is_transient(by_code.code));
 
-  auto by_type = http_status_error(
-      openai(), "gpt-4o", response(429, R"({"error": {"type": "insufficient_quota"}})"));
+  auto by_type = http_status_error(openai(), "gpt-4o",
+                                   response(429, R"({"error": {"type": "insufficient_quota"}})"));
   EXPECT_EQ(by_type.code, ErrorCode::quota);
 }
 
@@ -164,7 +172,8 @@ TEST(HttpStatusError, ServerErrors) {
 TEST(HttpStatusError, OverloadedCarriesRetryAfter) {
   auto e = http_status_error(
       anthropic(), "claude-3-5-sonnet-20240620",
-      response(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
+      response(529,
+               R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
                {{"retry-after", "0.5"}}));
   EXPECT_EQ(e.code, ErrorCode::server_error);
   EXPECT_EQ(e.retry_after, milliseconds(500));

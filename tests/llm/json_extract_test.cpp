@@ -109,8 +109,7 @@ TEST(ExtractJson, NoJsonAtAll) {
   ASSERT_FALSE(j);
   EXPECT_EQ(j.error().code, ErrorCode::parse);
   EXPECT_NE(j.error().message.find("no JSON object"), std::string::npos) << j.error().message;
-  EXPECT_NE(j.error().message.find("I could not come up"), std::string::npos)
-      << j.error().message;
+  EXPECT_NE(j.error().message.find("I could not come up"), std::string::npos) << j.error().message;
 }
 
 TEST(ExtractJson, EmptyText) {
@@ -129,3 +128,12 @@ TEST(ExtractJson, LongTextIsQuotedShortened) {
 }
 
 }  // namespace
+
+TEST(ExtractJson, AnObjectNestedInABrokenOneIsNotTakenForTheAnswer) {
+  auto j = llm::extract_json(R"(Result: {"a": {"b": 1}, oops} and then {"c": 2})");
+  ASSERT_TRUE(j) << j.error().message;
+  EXPECT_EQ(*j, nlohmann::json({{"c", 2}}));
+  auto broken = llm::extract_json(R"(Result: {"a": {"b": 1}, oops})");
+  ASSERT_FALSE(broken);
+  EXPECT_NE(broken.error().message.find("oops"), std::string::npos) << broken.error().message;
+}

@@ -220,22 +220,26 @@ TEST(MergeSamples, AppendsTextsAndAddsUsage) {
   EXPECT_EQ(a.finish_reason, "stop");
 }
 
-SseEvent data(std::string d) { return SseEvent{"", std::move(d)}; }
+SseEvent data(std::string d) {
+  return SseEvent{"", std::move(d)};
+}
 
 core::Result<void> feed_all(OpenAiStream& s, const std::vector<std::string>& events) {
-  for (const auto& e : events) TRY_VOID(s.feed(data(e)));
+  for (const auto& e : events)
+    TRY_VOID(s.feed(data(e)));
   return {};
 }
 
 TEST(OpenAiStream, AccumulatesDeltasAcrossEvents) {
   OpenAiStream s;
   auto fed = feed_all(
-      s, {R"({"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})",
-          R"({"choices":[{"index":0,"delta":{"content":"Hel"}}]})",
-          R"({"choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":null}]})",
-          R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
-          R"({"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}})",
-          "[DONE]"});
+      s,
+      {R"({"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})",
+       R"({"choices":[{"index":0,"delta":{"content":"Hel"}}]})",
+       R"({"choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":null}]})",
+       R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+       R"({"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}})",
+       "[DONE]"});
   ASSERT_TRUE(fed) << fed.error().describe();
   auto c = s.finish();
   ASSERT_TRUE(c) << c.error().describe();
@@ -249,13 +253,13 @@ TEST(OpenAiStream, AccumulatesDeltasAcrossEvents) {
 
 TEST(OpenAiStream, SeveralSamplesByIndex) {
   OpenAiStream s;
-  auto fed = feed_all(s, {R"({"choices":[{"index":1,"delta":{"content":"B1"}}]})",
-                          R"({"choices":[{"index":0,"delta":{"content":"A1"}}]})",
-                          R"({"choices":[{"index":0,"delta":{"content":"A2"}},
+  auto fed =
+      feed_all(s, {R"({"choices":[{"index":1,"delta":{"content":"B1"}}]})",
+                   R"({"choices":[{"index":0,"delta":{"content":"A1"}}]})",
+                   R"({"choices":[{"index":0,"delta":{"content":"A2"}},
                                          {"index":1,"delta":{"content":"B2"}}]})",
-                          R"({"choices":[{"index":0,"delta":{},"finish_reason":"length"}]})",
-                          R"({"choices":[{"index":1,"delta":{},"finish_reason":"stop"}]})",
-                          "[DONE]"});
+                   R"({"choices":[{"index":0,"delta":{},"finish_reason":"length"}]})",
+                   R"({"choices":[{"index":1,"delta":{},"finish_reason":"stop"}]})", "[DONE]"});
   ASSERT_TRUE(fed) << fed.error().describe();
   auto c = s.finish();
   ASSERT_TRUE(c) << c.error().describe();
@@ -273,7 +277,8 @@ TEST(OpenAiStream, DoneWithoutFinishReasonIsComplete) {
 
 TEST(OpenAiStream, AllFinishReasonsWithoutDoneIsComplete) {
   OpenAiStream s;
-  ASSERT_TRUE(feed_all(s, {R"({"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]})"}));
+  ASSERT_TRUE(feed_all(
+      s, {R"({"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]})"}));
   auto c = s.finish();
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(c->text(), "hi");
@@ -291,7 +296,8 @@ TEST(OpenAiStream, StreamThatEndsEarlyIsANetworkError) {
 
 TEST(OpenAiStream, OneSampleUnfinishedIsANetworkError) {
   OpenAiStream s;
-  ASSERT_TRUE(feed_all(s, {R"({"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"},
+  ASSERT_TRUE(
+      feed_all(s, {R"({"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":"stop"},
                                           {"index":1,"delta":{"content":"b"}}]})"}));
   auto c = s.finish();
   ASSERT_FALSE(c);

@@ -1,5 +1,6 @@
 #include "llm/providers.h"
 
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@ using core::ErrorCode;
 using llm::ModelSpec;
 using llm::parse_model_spec;
 using llm::resolve_endpoint;
+using Vars = std::map<std::string, std::string>;
 
 ModelSpec parse_ok(std::string_view text) {
   auto spec = parse_model_spec(text);
@@ -131,9 +133,9 @@ TEST(IsReasoningModel, RecognisesTheReasoningFamilies) {
                         "gpt-5-mini", "openai/o3-mini"}) {
     EXPECT_TRUE(llm::is_reasoning_model(m)) << m;
   }
-  for (const char* m : {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest",
-                        "claude-3-5-sonnet-20240620", "deepseek-chat", "llama3.1-405b",
-                        "meta-llama/llama-3.1-405b-instruct"}) {
+  for (const char* m :
+       {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5-chat-latest", "claude-3-5-sonnet-20240620",
+        "deepseek-chat", "llama3.1-405b", "meta-llama/llama-3.1-405b-instruct"}) {
     EXPECT_FALSE(llm::is_reasoning_model(m)) << m;
   }
 }
@@ -153,7 +155,7 @@ ModelSpec spec_of(const char* provider, const char* model) {
 }
 
 TEST(ResolveEndpoint, DefaultBaseUrlAndKeyFromEnvironment) {
-  Environment env({{"OPENAI_API_KEY", "sk-test-123456789"}});
+  Environment env(Vars{{"OPENAI_API_KEY", "sk-test-123456789"}});
   auto ep = resolve_endpoint(spec_of("openai", "gpt-4o"), env, std::nullopt);
   ASSERT_TRUE(ep) << ep.error().describe();
   EXPECT_EQ(ep->provider, llm::find_provider("openai"));
@@ -162,29 +164,29 @@ TEST(ResolveEndpoint, DefaultBaseUrlAndKeyFromEnvironment) {
 }
 
 TEST(ResolveEndpoint, EnvironmentOverridesDefault) {
-  Environment env({{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://proxy.local:9000/v1"}});
+  Environment env(Vars{{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://proxy.local:9000/v1"}});
   auto ep = resolve_endpoint(spec_of("openai", "gpt-4o"), env, std::nullopt);
   ASSERT_TRUE(ep) << ep.error().describe();
   EXPECT_EQ(ep->base_url, "http://proxy.local:9000/v1");
 }
 
 TEST(ResolveEndpoint, FlagOverridesEnvironment) {
-  Environment env({{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://proxy.local:9000/v1"}});
-  auto ep = resolve_endpoint(spec_of("openai", "gpt-4o"), env,
-                             std::string("http://127.0.0.1:7777/v1"));
+  Environment env(Vars{{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://proxy.local:9000/v1"}});
+  auto ep =
+      resolve_endpoint(spec_of("openai", "gpt-4o"), env, std::string("http://127.0.0.1:7777/v1"));
   ASSERT_TRUE(ep) << ep.error().describe();
   EXPECT_EQ(ep->base_url, "http://127.0.0.1:7777/v1");
 }
 
 TEST(ResolveEndpoint, EmptyFlagFallsBackToEnvironment) {
-  Environment env({{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://proxy.local:9000/v1"}});
+  Environment env(Vars{{"OPENAI_API_KEY", "k"}, {"OPENAI_BASE_URL", "http://proxy.local:9000/v1"}});
   auto ep = resolve_endpoint(spec_of("openai", "gpt-4o"), env, std::string());
   ASSERT_TRUE(ep) << ep.error().describe();
   EXPECT_EQ(ep->base_url, "http://proxy.local:9000/v1");
 }
 
 TEST(ResolveEndpoint, TrailingSlashesAreStripped) {
-  Environment env({{"OLLAMA_BASE_URL", "http://gpu-box:11434/v1//"}});
+  Environment env(Vars{{"OLLAMA_BASE_URL", "http://gpu-box:11434/v1//"}});
   auto from_env = resolve_endpoint(spec_of("ollama", "llama3"), env, std::nullopt);
   ASSERT_TRUE(from_env) << from_env.error().describe();
   EXPECT_EQ(from_env->base_url, "http://gpu-box:11434/v1");
@@ -204,7 +206,7 @@ TEST(ResolveEndpoint, MissingKeyNamesTheVariable) {
 }
 
 TEST(ResolveEndpoint, EmptyKeyCountsAsMissing) {
-  Environment env({{"OPENAI_API_KEY", ""}});
+  Environment env(Vars{{"OPENAI_API_KEY", ""}});
   auto ep = resolve_endpoint(spec_of("openai", "gpt-4o"), env, std::nullopt);
   ASSERT_FALSE(ep);
   EXPECT_EQ(ep.error().code, ErrorCode::config);
@@ -224,7 +226,7 @@ TEST(ResolveEndpoint, KeyNotDemandedWhenBaseUrlOverridden) {
   ASSERT_TRUE(by_flag) << by_flag.error().describe();
   EXPECT_FALSE(by_flag->api_key.has_value());
 
-  Environment env({{"DEEPSEEK_BASE_URL", "http://127.0.0.1:8082"}});
+  Environment env(Vars{{"DEEPSEEK_BASE_URL", "http://127.0.0.1:8082"}});
   auto by_env = resolve_endpoint(spec_of("deepseek", "deepseek-chat"), env, std::nullopt);
   ASSERT_TRUE(by_env) << by_env.error().describe();
   EXPECT_FALSE(by_env->api_key.has_value());
@@ -238,7 +240,7 @@ TEST(ResolveEndpoint, LocalProvidersNeedNoKey) {
 }
 
 TEST(ResolveEndpoint, OptionalKeyIsPassedWhenSet) {
-  Environment env({{"VLLM_API_KEY", "vllm-secret-key"}});
+  Environment env(Vars{{"VLLM_API_KEY", "vllm-secret-key"}});
   auto ep = resolve_endpoint(spec_of("vllm", "m"), env, std::nullopt);
   ASSERT_TRUE(ep) << ep.error().describe();
   EXPECT_EQ(ep->api_key, "vllm-secret-key");
@@ -253,7 +255,7 @@ TEST(ResolveEndpoint, CompatWithoutBaseUrlIsAConfigError) {
 }
 
 TEST(ResolveEndpoint, CompatWithBaseUrlWorks) {
-  Environment env({{"COMPAT_BASE_URL", "http://10.0.0.5:5000/v1/"}});
+  Environment env(Vars{{"COMPAT_BASE_URL", "http://10.0.0.5:5000/v1/"}});
   auto ep = resolve_endpoint(spec_of("compat", "my-model"), env, std::nullopt);
   ASSERT_TRUE(ep) << ep.error().describe();
   EXPECT_EQ(ep->base_url, "http://10.0.0.5:5000/v1");

@@ -53,7 +53,8 @@ class ScriptedClient final : public core::LlmClient {
 
 std::vector<milliseconds> in_ms(const std::vector<test_support::FakeClock::Duration>& d) {
   std::vector<milliseconds> out;
-  for (auto x : d) out.push_back(std::chrono::duration_cast<milliseconds>(x));
+  for (auto x : d)
+    out.push_back(std::chrono::duration_cast<milliseconds>(x));
   return out;
 }
 
@@ -126,9 +127,9 @@ TEST_F(RetryFixture, RetriesTransientCodesAndReturnsTheSuccess) {
   ASSERT_TRUE(r) << r.error().describe();
   EXPECT_EQ(r->text(), "finally");
   EXPECT_EQ(inner->calls(), 5);
-  EXPECT_EQ(in_ms(clock.sleeps()), (std::vector<milliseconds>{milliseconds(50), milliseconds(100),
-                                                             milliseconds(200),
-                                                             milliseconds(400)}));
+  EXPECT_EQ(in_ms(clock.sleeps()),
+            (std::vector<milliseconds>{milliseconds(50), milliseconds(100), milliseconds(200),
+                                       milliseconds(400)}));
 }
 
 TEST_F(RetryFixture, SuccessAtOnceNeverSleeps) {
@@ -164,7 +165,8 @@ TEST_F(RetryFixture, HonoursRetryAfterExactly) {
 }
 
 TEST_F(RetryFixture, GivesUpAfterMaxAttempts) {
-  for (int i = 0; i < 5; ++i) inner->push_error(ErrorCode::network, "connection refused");
+  for (int i = 0; i < 5; ++i)
+    inner->push_error(ErrorCode::network, "connection refused");
   auto client = make(small_policy(3));
   auto r = client.complete(CompletionRequest{});
   ASSERT_FALSE(r);
@@ -176,13 +178,13 @@ TEST_F(RetryFixture, GivesUpAfterMaxAttempts) {
 }
 
 TEST_F(RetryFixture, FinalErrorReportsTheTimeSpent) {
-  for (int i = 0; i < 3; ++i) inner->push_error(ErrorCode::rate_limited, "429", milliseconds(4000));
+  for (int i = 0; i < 3; ++i)
+    inner->push_error(ErrorCode::rate_limited, "429", milliseconds(4000));
   auto client = make(small_policy(3));
   auto r = client.complete(CompletionRequest{});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::rate_limited);
-  EXPECT_NE(r.error().message.find("3 attempts over 8 s"), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("3 attempts over 8 s"), std::string::npos) << r.error().message;
 }
 
 TEST_F(RetryFixture, SingleAttemptPolicyNeverRetries) {
@@ -195,9 +197,9 @@ TEST_F(RetryFixture, SingleAttemptPolicyNeverRetries) {
 }
 
 TEST_F(RetryFixture, PermanentFailuresReturnAtOnceUnchanged) {
-  for (ErrorCode code : {ErrorCode::auth, ErrorCode::quota, ErrorCode::bad_request,
-                         ErrorCode::budget_exceeded, ErrorCode::parse, ErrorCode::config,
-                         ErrorCode::replay_mismatch, ErrorCode::cancelled}) {
+  for (ErrorCode code :
+       {ErrorCode::auth, ErrorCode::quota, ErrorCode::bad_request, ErrorCode::budget_exceeded,
+        ErrorCode::parse, ErrorCode::config, ErrorCode::replay_mismatch, ErrorCode::cancelled}) {
     auto local = std::make_shared<ScriptedClient>();
     local->push_error(code, "permanent failure");
     local->push_text("should not be reached");
@@ -256,7 +258,8 @@ TEST_F(RetryFixture, NoticePerRetry) {
 }
 
 TEST_F(RetryFixture, NoNoticeWhenGivingUp) {
-  for (int i = 0; i < 2; ++i) inner->push_error(ErrorCode::network, "x");
+  for (int i = 0; i < 2; ++i)
+    inner->push_error(ErrorCode::network, "x");
   auto client = make(small_policy(2));
   ASSERT_FALSE(client.complete(CompletionRequest{}));
   EXPECT_EQ(notices.size(), 1u);

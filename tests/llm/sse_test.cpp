@@ -28,7 +28,8 @@ std::vector<SseEvent> parse_whole(std::string_view text, bool finish = true) {
 std::vector<SseEvent> parse_byte_by_byte(std::string_view text, bool finish = true) {
   Collected c;
   SseParser p;
-  for (char ch : text) p.feed(std::string_view(&ch, 1), c.handler());
+  for (char ch : text)
+    p.feed(std::string_view(&ch, 1), c.handler());
   if (finish) p.finish(c.handler());
   return c.events;
 }
@@ -125,9 +126,8 @@ TEST(SseParser, CommentsAreIgnored) {
 }
 
 TEST(SseParser, EventNamesAreCarriedAndReset) {
-  auto events =
-      parse_whole("event: content_block_delta\ndata: 1\n\ndata: 2\n\nevent: error\ndata: 3\n\n",
-                  false);
+  auto events = parse_whole(
+      "event: content_block_delta\ndata: 1\n\ndata: 2\n\nevent: error\ndata: 3\n\n", false);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].event, "content_block_delta");
   EXPECT_EQ(events[1].event, "");

@@ -7,8 +7,7 @@ namespace {
 
 std::string sse(const json& data, const std::string& event = "") {
   std::string out;
-  if (!event.empty())
-    out += "event: " + event + "\n";
+  if (!event.empty()) out += "event: " + event + "\n";
   return out + "data: " + data.dump() + "\n\n";
 }
 
