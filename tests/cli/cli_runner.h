@@ -2,13 +2,13 @@
 
 #include <filesystem>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "platform/posix_process_runner.h"
+#include "support/temp_dir.h"
 
 // Runs the built ai-scientist binary as a user would, with an environment the test spells out
 // (nothing inherited but PATH), in a fresh temporary HOME.
@@ -23,28 +23,21 @@ struct CliRun {
 class Cli {
  public:
   Cli() {
-    std::mt19937_64 rng(std::random_device{}());
-    m_home = std::filesystem::temp_directory_path() / ("ai-scientist-cli-" + std::to_string(rng()));
-    std::filesystem::create_directories(m_home);
     const char* path = std::getenv("PATH");
     m_env["PATH"] = path ? path : "/usr/bin:/bin";
-    m_env["HOME"] = m_home.string();
-    m_env["XDG_DATA_HOME"] = (m_home / "data").string();
-  }
-  ~Cli() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_home, ec);
+    m_env["HOME"] = m_home.path().string();
+    m_env["XDG_DATA_HOME"] = (m_home.path() / "data").string();
   }
 
   void set_env(const std::string& name, const std::string& value) { m_env[name] = value; }
-  const std::filesystem::path& home() const { return m_home; }
+  const std::filesystem::path& home() const { return m_home.path(); }
 
   CliRun run(std::vector<std::string> args) {
     core::ProcessSpec spec;
     spec.argv = {AI_SCIENTIST_BINARY};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.env = m_env;
-    spec.cwd = m_home;
+    spec.cwd = m_home.path();
     spec.timeout = std::chrono::seconds(120);
     platform::PosixProcessRunner runner;
     auto r = runner.run(spec);
@@ -55,7 +48,7 @@ class Cli {
   }
 
  private:
-  std::filesystem::path m_home;
+  TempDir m_home;
   std::map<std::string, std::string> m_env;
 };
 

@@ -2,7 +2,6 @@
 // request shape and headers, streamed and plain answers, retries, failures, and what the
 // transcript keeps.
 #include <fstream>
-#include <random>
 
 #include <gtest/gtest.h>
 
@@ -10,6 +9,7 @@
 #include "llm/client_factory.h"
 #include "support/fake_clock.h"
 #include "support/fake_llm_server.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -20,14 +20,6 @@ using test_support::ScriptedReply;
 
 constexpr const char* k_openai_key = "sk-test-0123456789abcdef";
 constexpr const char* k_anthropic_key = "sk-ant-test-0123456789abcdef";
-
-std::filesystem::path temp_file(const std::string& name) {
-  static std::mt19937_64 rng(std::random_device{}());
-  auto dir =
-      std::filesystem::temp_directory_path() / ("ai-scientist-clients-" + std::to_string(rng()));
-  std::filesystem::create_directories(dir);
-  return dir / name;
-}
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -43,17 +35,14 @@ struct Stack {
   llm::CostLedger ledger;
   llm::ProviderLimits limits;
   std::vector<std::string> notices;
-  std::filesystem::path transcript_path = temp_file("transcript.jsonl");
+  test_support::TempDir dir;
+  std::filesystem::path transcript_path = dir.path() / "transcript.jsonl";
   std::shared_ptr<llm::TranscriptWriter> transcript;
 
   explicit Stack(std::optional<double> budget = std::nullopt) : ledger(budget) {
     env.set("OPENAI_API_KEY", k_openai_key);
     env.set("ANTHROPIC_API_KEY", k_anthropic_key);
     transcript = *llm::TranscriptWriter::open(transcript_path, llm::api_keys(env));
-  }
-  ~Stack() {
-    std::error_code ec;
-    std::filesystem::remove_all(transcript_path.parent_path(), ec);
   }
 
   core::Result<std::shared_ptr<core::LlmClient>> client(const std::string& spec,

@@ -15,7 +15,11 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.h"
+
 namespace {
+
+using test_support::TempDir;
 
 namespace fs = std::filesystem;
 using core::Completion;
@@ -30,27 +34,6 @@ using llm::TranscriptWriter;
 using nlohmann::json;
 
 const std::string k_fake_key = "sk-test-FAKE0123456789abcdef";
-
-// A fresh folder per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_path = fs::temp_directory_path() / ("llm_transcript_test_" + std::to_string(::getpid()) +
-                                          "_" + info->name() + "_" + std::to_string(counter++));
-    fs::remove_all(m_path);
-    fs::create_directories(m_path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
- private:
-  fs::path m_path;
-};
 
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -1,9 +1,11 @@
 #include "platform/executables.h"
 
 #include <gtest/gtest.h>
+
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "support/temp_dir.h"
 
 #include <filesystem>
 #include <fstream>
@@ -13,31 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the test temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::path(testing::TempDir()) / "executables_test.XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
-  fs::path make_file(const std::string& name, fs::perms perms) const {
-    const fs::path file = m_path / name;
-    std::ofstream(file) << "#!/bin/sh\n";
-    fs::permissions(file, perms);
-    return file;
-  }
-
- private:
-  fs::path m_path;
-};
+using test_support::TempDir;
 
 constexpr fs::perms k_exec = fs::perms::owner_all;
 constexpr fs::perms k_no_exec = fs::perms::owner_read | fs::perms::owner_write;
@@ -47,8 +25,8 @@ TEST(FindExecutable, SearchesPathInOrder) {
 
   TempDir first;
   TempDir second;
-  first.make_file("tool", k_exec);
-  second.make_file("tool", k_exec);
+  first.write_file("tool", "#!/bin/sh\n", k_exec);
+  second.write_file("tool", "#!/bin/sh\n", k_exec);
   const std::string path_var = first.path().string() + ":" + second.path().string();
   EXPECT_EQ(platform::find_executable("tool", path_var), first.path() / "tool");
 }
@@ -57,9 +35,9 @@ TEST(FindExecutable, SkipsNonExecutablesAndDirectories) {
   TempDir first;
   TempDir second;
   TempDir third;
-  first.make_file("tool", k_no_exec);
+  first.write_file("tool", "#!/bin/sh\n", k_no_exec);
   fs::create_directory(second.path() / "tool");
-  third.make_file("tool", k_exec);
+  third.write_file("tool", "#!/bin/sh\n", k_exec);
   const std::string path_var =
       first.path().string() + ":" + second.path().string() + ":" + third.path().string();
   EXPECT_EQ(platform::find_executable("tool", path_var), third.path() / "tool");
@@ -78,18 +56,18 @@ TEST(FindExecutable, NameWithSlashIsCheckedAsIs) {
 
   TempDir dir;
   fs::create_directory(dir.path() / "sub");
-  const fs::path file = dir.make_file("sub/tool", k_exec);
+  const fs::path file = dir.write_file("sub/tool", "#!/bin/sh\n", k_exec);
   // Not searched on PATH, even where PATH holds a directory with that relative path.
   EXPECT_EQ(platform::find_executable("sub/tool", dir.path().string()), std::nullopt);
   EXPECT_EQ(platform::find_executable(file.string(), ""), file);
 
-  const fs::path plain = dir.make_file("plain", k_no_exec);
+  const fs::path plain = dir.write_file("plain", "#!/bin/sh\n", k_no_exec);
   EXPECT_EQ(platform::find_executable(plain.string(), ""), std::nullopt);
 }
 
 TEST(FindExecutable, EmptyEntryMeansCurrentDirectory) {
   TempDir dir;
-  dir.make_file("tool", k_exec);
+  dir.write_file("tool", "#!/bin/sh\n", k_exec);
   const fs::path before = fs::current_path();
   fs::current_path(dir.path());
   const auto leading = platform::find_executable("tool", ":/nonexistent");

@@ -1,8 +1,10 @@
 #include "platform/posix_process_runner.h"
 
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <stdlib.h>
+#include "support/temp_dir.h"
 
 #include <chrono>
 #include <filesystem>
@@ -19,31 +21,7 @@ using core::ProcessSpec;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::path(testing::TempDir()) / "process_test.XXXXXX").string();
-    const char* made = ::mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  const fs::path& path() const { return m_path; }
-
-  fs::path make_script(const std::string& name, const std::string& text, bool executable) const {
-    const fs::path file = m_path / name;
-    std::ofstream(file) << text;
-    fs::permissions(
-        file, executable ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write);
-    return file;
-  }
-
- private:
-  fs::path m_path;
-};
+using test_support::TempDir;
 
 ProcessSpec shell(const std::string& script) {
   ProcessSpec spec;
@@ -153,7 +131,7 @@ TEST(PosixProcessRunner, InheritsEnvironmentByDefault) {
 
 TEST(PosixProcessRunner, SearchesThePathOfAGivenEnvironment) {
   TempDir dir;
-  dir.make_script("platform-test-tool", "#!/bin/sh\necho found \"$@\"\n", true);
+  dir.write_file("platform-test-tool", "#!/bin/sh\necho found \"$@\"\n", fs::perms::owner_all);
 
   ProcessSpec spec;
   spec.argv = {"platform-test-tool", "arg"};
@@ -170,7 +148,8 @@ TEST(PosixProcessRunner, SearchesThePathOfAGivenEnvironment) {
 
 TEST(PosixProcessRunner, RunsScriptWithoutInterpreterLineWithSh) {
   TempDir dir;
-  const fs::path script = dir.make_script("plain-script", "echo no interpreter line $1\n", true);
+  const fs::path script =
+      dir.write_file("plain-script", "echo no interpreter line $1\n", fs::perms::owner_all);
   ProcessSpec spec;
   spec.argv = {script.string(), "x"};
   EXPECT_EQ(run_ok(spec).out, "no interpreter line x\n");
@@ -214,7 +193,7 @@ TEST(PosixProcessRunner, ProgramNotFoundIsAnError) {
 
 TEST(PosixProcessRunner, NotExecutableIsAnError) {
   TempDir dir;
-  const fs::path file = dir.make_script("not-executable", "echo hi\n", false);
+  const fs::path file = dir.write_file("not-executable", "echo hi\n");
   ProcessSpec spec;
   spec.argv = {file.string()};
   platform::PosixProcessRunner runner;
