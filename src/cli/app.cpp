@@ -9,7 +9,9 @@
 
 namespace cli {
 
-int run(int argc, char** argv, const core::Environment& env) {
+namespace {
+
+int run_unguarded(int argc, char** argv, const core::Environment& env) {
   CLI::App app{
       "ai-scientist: automated research with large language models.\n"
       "Proposes ideas, checks the literature, runs experiments in a sandbox, writes and compiles "
@@ -33,8 +35,16 @@ int run(int argc, char** argv, const core::Environment& env) {
     int code = app.exit(e);
     return code == 0 ? k_exit_ok : k_exit_usage;
   }
+  return chosen ? chosen() : k_exit_usage;
+}
+
+}  // namespace
+
+int run(int argc, char** argv, const core::Environment& env) {
+  // Expected failures are values and print their own messages; an exception reaching here is a
+  // library failure nobody anticipated, reported in one line instead of a crash.
   try {
-    return chosen ? chosen() : k_exit_usage;
+    return run_unguarded(argc, argv, env);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("error: unexpected failure: {}\n", e.what());
     return k_exit_failure;

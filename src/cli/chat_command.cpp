@@ -1,15 +1,19 @@
 // `ai-scientist llm chat`: one prompt to one model, through the same client stack the pipeline
 // uses (retries, concurrency limit, costs, budget, transcript).
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
-#include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
 #include "cli/paths.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "http/curl_transport.h"
 #include "llm/client_factory.h"
 #include "llm/providers.h"
@@ -50,7 +54,8 @@ core::Result<llm::PriceTable> load_prices(const std::string& file) {
   if (file.empty()) return llm::PriceTable::builtin();
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return core::fail(core::ErrorCode::config, fmt::format("cannot read --prices {}", file));
+    return core::fail(core::ErrorCode::config,
+                      fmt::format("cannot read --prices {}: {}", file, std::strerror(errno)));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return llm::PriceTable::parse(text, file);
@@ -70,27 +75,26 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
   core::SteadyClock clock;
   llm::CostLedger ledger(f.budget_usd);
   llm::ProviderLimits limits;
-  std::mt19937_64 rng(std::random_device{}());
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  llm::LlmServices services{transport,   clock,        env,
-                            *prices,     ledger,       limits,
-                            *transcript, print_notice, [&] { return unit(rng); }};
+  llm::LlmServices services{transport, clock,  env,         *prices,
+                            ledger,    limits, *transcript, print_notice};
 
   std::shared_ptr<core::LlmClient> client;
   if (f.model.empty()) {
-    if (!llm::api_keys(env).empty()) {
-      return fail_with(core::Error(core::ErrorCode::invalid_argument,
-                                   "pass --model PROVIDER/MODEL (e.g. --model openai/gpt-4o or "
-                                   "--model ollama/qwen2.5-coder:32b)"));
+    if (auto keys = llm::remote_key_variables_set(env); !keys.empty()) {
+      return fail_with(core::Error(
+          core::ErrorCode::invalid_argument,
+          fmt::format("{} is set: pass --model PROVIDER/MODEL to choose the model (e.g. --model "
+                      "openai/gpt-4o, or --model ollama/qwen2.5-coder:32b for a local server)",
+                      fmt::join(keys, " and "))));
     }
     auto replay = llm::ReplayClient::from_text(resources::find(k_demo_transcript).value_or(""),
                                                "the built-in demo transcript");
     if (!replay) return fail_with(replay.error());
-    print_notice(
-        "no API key is set (OPENAI_API_KEY, ANTHROPIC_API_KEY, DEEPSEEK_API_KEY, "
-        "OPENROUTER_API_KEY, GEMINI_API_KEY) and no --model was given: answering from the "
-        "built-in recorded transcript, not a live model. Set a key and pass --model, or use a "
-        "local server (--model ollama/MODEL)");
+    print_notice(fmt::format(
+        "no API key is set ({}) and no --model was given: answering from the built-in recorded "
+        "transcript, not a live model. Set a key and pass --model, or use a local server "
+        "(--model ollama/MODEL)",
+        fmt::join(llm::remote_key_variables(), ", ")));
     client = llm::decorate(std::move(*replay), services);
   } else {
     llm::ClientOptions options;
@@ -129,15 +133,11 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
         {"finish_reason", reply->finish_reason},
         {"latency_ms", reply->latency.count()},
         {"replayed", reply->replayed},
-        {"usage",
-         {{"input_tokens", reply->usage.input_tokens},
-          {"output_tokens", reply->usage.output_tokens},
-          {"cached_input_tokens", reply->usage.cached_input_tokens},
-          {"cache_write_tokens", reply->usage.cache_write_tokens}}},
+        {"usage", llm::usage_to_json(reply->usage)},
         {"transcript", (*transcript)->path().string()},
     };
     out["cost_usd"] = reply->cost_usd ? nlohmann::json(*reply->cost_usd) : nlohmann::json(nullptr);
-    std::cout << out.dump(2) << '\n';
+    std::cout << core::dump_json(out, 2) << '\n';
   } else {
     for (std::size_t i = 0; i < reply->texts.size(); ++i) {
       if (reply->texts.size() > 1) std::cout << fmt::format("--- sample {} ---\n", i + 1);
@@ -173,7 +173,9 @@ Command llm_command() {
                            "Ask the model to answer with one JSON object");
             chat->add_flag("--no-stream", flags->no_stream, "Do not stream the answer");
             chat->add_option("--llm-base-url", flags->base_url,
-                             "Base URL of an OpenAI-compatible server (overrides *_BASE_URL)");
+                             "Base URL of the model's provider (overrides its *_BASE_URL); the "
+                             "provider's key, if set, "
+                             "is sent there");
             chat->add_option("--budget-usd", flags->budget_usd,
                              "Refuse to start calls once this many dollars are spent")
                 ->check(CLI::NonNegativeNumber);

@@ -1,5 +1,6 @@
 #include "cli/doctor_checks.h"
 
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -22,6 +23,37 @@ std::string first_line(std::string_view text) {
   return line;
 }
 
+// The first line of `text` that is not blank (latexmk, for one, prints a blank line first).
+std::string first_nonblank_line(std::string_view text) {
+  std::size_t start = text.find_first_not_of("\n\r \t");
+  return start == std::string_view::npos ? "" : first_line(text.substr(start));
+}
+
+// `url` without the `user[:password]@` part of its authority, so that doctor can print an
+// address someone configured as https://user:token@host/v1 without printing the token. The
+// scheme is optional ("bob:pw@host:8000/v1" is cut too); an '@' after the authority (in the path,
+// query or fragment) is left alone. The last '@' of the authority is the separator, since an
+// unencoded password may itself contain one.
+std::string strip_userinfo(std::string_view url) {
+  std::size_t authority = url.find("://");
+  authority = authority == std::string_view::npos ? 0 : authority + 3;
+  std::size_t authority_end = url.find_first_of("/?#", authority);
+  if (authority_end == std::string_view::npos) authority_end = url.size();
+  std::size_t at = url.substr(authority, authority_end - authority).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, authority)) + std::string(url.substr(authority + at + 1));
+}
+
+// Why a child that ran did not succeed, in one line: the first line of its stderr (of stdout when
+// stderr is empty), else how it ended.
+std::string describe_failure(const core::ProcessResult& res) {
+  if (res.timed_out) return "timed out";
+  std::string line = first_nonblank_line(res.err.empty() ? res.out : res.err);
+  if (!line.empty()) return line;
+  if (res.term_signal != 0) return fmt::format("killed by signal {}", res.term_signal);
+  return fmt::format("exited with status {}", res.exit_code);
+}
+
 void check_llm(const core::Environment& env, core::HttpTransport& transport,
                std::vector<CheckResult>& out) {
   int keys = 0;
@@ -36,7 +68,7 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
       r.detail = fmt::format("not set (keys: {})", p.key_help);
     }
     if (auto base = env.get(p.base_url_env))
-      r.detail += fmt::format("; {}={}", p.base_url_env, *base);
+      r.detail += fmt::format("; {}={}", p.base_url_env, strip_userinfo(*base));
     out.push_back(std::move(r));
   }
   int servers = 0;
@@ -44,15 +76,24 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
     if (!p.local) continue;
     std::string base(p.default_base_url);
     if (auto v = env.get(p.base_url_env)) base = *v;
+    // The request keeps any credentials in the URL (curl sends them); messages never show them.
+    const std::string shown = strip_userinfo(base);
     core::HttpRequest req;
     req.method = "GET";
     req.url = base + "/models";
+    // A server started with an API key (vllm --api-key, llama-server --api-key) refuses the
+    // probe without it, exactly as it would refuse the pipeline's calls.
+    const std::optional<std::string> key = p.key_env.empty() ? std::nullopt : env.get(p.key_env);
+    if (key) req.headers.emplace_back("Authorization", "Bearer " + *key);
     req.connect_timeout = std::chrono::seconds(1);
     req.idle_timeout = std::chrono::seconds(2);
     req.total_timeout = std::chrono::seconds(3);
     CheckResult r{"llm", fmt::format("{} server", p.name), CheckStatus::note, "", ""};
     auto resp = transport.send(req);
-    if (resp && resp->status == 200) {
+    if (!resp) {
+      // No HTTP answer at all: nothing listens there (or it hangs).
+      r.detail = fmt::format("not reachable at {} (start it, or set {})", shown, p.base_url_env);
+    } else if (resp->status == 200) {
       auto j = nlohmann::json::parse(resp->body, nullptr, false);
       std::size_t models =
           (!j.is_discarded() && j.is_object() && j.contains("data") && j["data"].is_array())
@@ -60,10 +101,16 @@ void check_llm(const core::Environment& env, core::HttpTransport& transport,
               : 0;
       r.status = CheckStatus::ok;
       r.detail =
-          fmt::format("answers at {} ({} model(s)): use --model {}/MODEL", base, models, p.name);
+          fmt::format("answers at {} ({} model(s)): use --model {}/MODEL", shown, models, p.name);
       ++servers;
     } else {
-      r.detail = fmt::format("not reachable at {} (start it, or set {})", base, p.base_url_env);
+      // Something answers, so "start it" would mislead; say what it answered.
+      r.detail = fmt::format("answers at {} with HTTP {}", shown, resp->status);
+      if ((resp->status == 401 || resp->status == 403) && !p.key_env.empty()) {
+        r.detail +=
+            key ? fmt::format(" ({} is set but was refused: check it)", p.key_env)
+                : fmt::format(" (set {} if the server was started with an API key)", p.key_env);
+      }
     }
     out.push_back(std::move(r));
   }
@@ -93,21 +140,31 @@ void check_tools(const core::Environment& env, core::ProcessRunner& runner,
   const std::string path_var = env.get_or("PATH", "");
   for (const auto& t : tools) {
     CheckResult r{t.group, t.name, CheckStatus::missing, "", ""};
+    const std::string fix = fmt::format("{} (or: apt-get install {})", k_setup_fix, t.package);
     auto found = platform::find_executable(t.name, path_var);
     if (!found) {
       r.detail = "not found on PATH";
-      r.fix = fmt::format("{} (or: apt-get install {})", k_setup_fix, t.package);
+      r.fix = fix;
+      out.push_back(std::move(r));
+      continue;
+    }
+    core::ProcessSpec spec;
+    spec.argv = {found->string(), t.version_flag};
+    spec.timeout = std::chrono::seconds(20);
+    auto res = runner.run(spec);
+    // A tool that cannot even print its version (a broken install, a missing shared library, a
+    // stub left behind by a removed package) will not build a paper either.
+    if (!res) {
+      r.detail = fmt::format("{} cannot run: {}", found->string(), res.error().message);
+      r.fix = fix;
+    } else if (!res->ok()) {
+      r.detail =
+          fmt::format("{} {} failed: {}", found->string(), t.version_flag, describe_failure(*res));
+      r.fix = fix;
     } else {
-      core::ProcessSpec spec;
-      spec.argv = {found->string(), t.version_flag};
-      spec.timeout = std::chrono::seconds(20);
-      auto res = runner.run(spec);
       r.status = CheckStatus::ok;
-      std::string text = res ? (res->out.empty() ? res->err : res->out) : "";
-      // latexmk prints a blank line first.
-      std::size_t start = text.find_first_not_of("\n\r ");
       r.detail = fmt::format("{}: {}", found->string(),
-                             first_line(start == std::string::npos ? "" : text.substr(start)));
+                             first_nonblank_line(res->out.empty() ? res->err : res->out));
     }
     out.push_back(std::move(r));
   }
@@ -190,8 +247,7 @@ void check_gpus(const core::Environment& env, core::ProcessRunner& runner,
   auto smi = platform::find_executable("nvidia-smi", env.get_or("PATH", ""));
   if (!smi) {
     r.detail =
-        "no NVIDIA driver found: experiments run on the CPU (use the templates' --smoke "
-        "sizes, or a machine with a GPU for full runs)";
+        "no NVIDIA driver found: experiments run on the CPU (slower; full-size runs want a GPU)";
     out.push_back(std::move(r));
     return;
   }

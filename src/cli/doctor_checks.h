@@ -23,10 +23,12 @@ struct CheckResult {
   std::string fix;     // how to get it, when not ok
 };
 
-// What `ai-scientist doctor` checks, in display order: LLM keys (never printing them) and local
-// model servers, the LaTeX tools, bubblewrap and whether it can create a sandbox here, the Python
-// interpreter with torch/numpy/matplotlib, and NVIDIA GPUs. Runs the probes it needs (a few
-// seconds: importing torch dominates).
+// What `ai-scientist doctor` checks, in display order: LLM keys (never printing them, nor the
+// user:password part of a configured base URL) and local model servers (probed with the
+// provider's key when its variable is set), the LaTeX tools (missing unless their version probe
+// runs and exits 0), bubblewrap and whether it can create a sandbox here, the Python interpreter
+// with torch/numpy/matplotlib, and NVIDIA GPUs. Runs the probes it needs (a few seconds:
+// importing torch dominates).
 std::vector<CheckResult> run_checks(const core::Environment& env, core::ProcessRunner& runner,
                                     core::HttpTransport& transport);
 

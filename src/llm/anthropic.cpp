@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "llm/exchange.h"
 #include "llm/http_errors.h"
 
@@ -14,14 +15,8 @@ using nlohmann::json;
 
 json build_anthropic_request(std::string_view model, const CompletionRequest& request,
                              bool stream) {
-  std::string system = request.system;
-  if (request.format != core::ResponseFormat::text) {
-    if (!system.empty()) system += "\n\n";
-    system += "Reply with a single JSON object and nothing else.";
-    if (request.format == core::ResponseFormat::json_schema) {
-      system += " It must match this JSON Schema:\n" + request.json_schema.dump(2);
-    }
-  }
+  // The Messages API has no JSON mode: the schema itself goes into the instruction.
+  const std::string system = system_prompt_for(request, true);
   json body = {{"model", model}, {"max_tokens", request.max_output_tokens}};
   if (!system.empty()) {
     body["system"] = json::array(
@@ -154,13 +149,11 @@ std::string AnthropicClient::spec() const {
 }
 
 core::Result<Completion> AnthropicClient::complete(const CompletionRequest& request) {
-  Completion all = TRY(call_once(request));
-  for (int i = 1; i < request.n; ++i)
-    merge_samples(all, TRY(call_once(request)));
-  return all;
-}
-
-core::Result<Completion> AnthropicClient::call_once(const CompletionRequest& request) {
+  if (request.n > 1) {
+    return core::fail(ErrorCode::internal,
+                      "the Messages API gives one sample per call: wrap AnthropicClient in a "
+                      "SamplingClient for n > 1 (make_client does)");
+  }
   const ProviderInfo& provider = *m_options.endpoint.provider;
   core::HttpRequest http;
   http.url = m_options.endpoint.base_url + "/v1/messages";
@@ -170,7 +163,7 @@ core::Result<Completion> AnthropicClient::call_once(const CompletionRequest& req
   if (m_options.endpoint.api_key) {
     http.headers.emplace_back("x-api-key", *m_options.endpoint.api_key);
   }
-  http.body = build_anthropic_request(m_options.model, request, m_options.stream).dump();
+  http.body = core::dump_json(build_anthropic_request(m_options.model, request, m_options.stream));
 
   return exchange<AnthropicStream>(m_transport, http, m_options.stream, provider, m_options.model,
                                    parse_anthropic_response);

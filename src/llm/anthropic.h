@@ -39,8 +39,8 @@ class AnthropicStream {
   bool m_stopped = false;
 };
 
-// core::LlmClient on Anthropic's native Messages API (x-api-key, anthropic-version).
-// n > 1 is served by n calls: the API has no `n`.
+// core::LlmClient on Anthropic's native Messages API (x-api-key, anthropic-version). One sample
+// per call (the API has no `n`); make_client puts a SamplingClient above it for n > 1.
 class AnthropicClient final : public core::LlmClient {
  public:
   AnthropicClient(ProviderOptions options, core::HttpTransport& transport);
@@ -48,8 +48,6 @@ class AnthropicClient final : public core::LlmClient {
   std::string spec() const override;
 
  private:
-  core::Result<core::Completion> call_once(const core::CompletionRequest& request);
-
   ProviderOptions m_options;
   core::HttpTransport& m_transport;
 };

@@ -3,6 +3,7 @@
 #include "llm/anthropic.h"
 #include "llm/openai_compat.h"
 #include "llm/providers.h"
+#include "llm/sampling.h"
 
 namespace llm {
 
@@ -25,7 +26,14 @@ core::Result<std::shared_ptr<core::LlmClient>> make_client(const ClientOptions& 
     return decorate(std::move(replay), services);
   }
   Endpoint endpoint = TRY(resolve_endpoint(spec, services.env, options.base_url));
-  ProviderOptions provider_options{spec.model, endpoint, options.stream, options.idle_timeout};
+  // Without streaming, and for reasoning models that think silently before the first token,
+  // nothing arrives until the answer is ready: a short idle timeout would cut (and a retry would
+  // pay for) a long answer again.
+  auto idle_timeout = options.idle_timeout;
+  if (!options.stream || is_reasoning_model(spec.model)) {
+    idle_timeout = std::max(idle_timeout, k_silent_idle_timeout);
+  }
+  ProviderOptions provider_options{spec.model, endpoint, options.stream, idle_timeout};
   std::shared_ptr<core::LlmClient> client;
   if (endpoint.provider->dialect == Dialect::anthropic) {
     client = std::make_shared<AnthropicClient>(provider_options, services.transport);
@@ -37,6 +45,9 @@ core::Result<std::shared_ptr<core::LlmClient>> make_client(const ClientOptions& 
       std::move(client), services.limits.get(std::string(endpoint.provider->name), slots));
   client = std::make_shared<RetryingClient>(std::move(client), options.retry, services.clock,
                                             services.unit_random, services.notice);
+  if (!endpoint.provider->native_n) {
+    client = std::make_shared<SamplingClient>(std::move(client), services.notice);
+  }
   return decorate(std::move(client), services);
 }
 

@@ -18,6 +18,10 @@
 
 namespace llm {
 
+// The idle timeout used at least when no token can arrive before the whole answer is ready (no
+// streaming, or a reasoning model).
+inline constexpr std::chrono::seconds k_silent_idle_timeout{900};
+
 // What the user chose for one model.
 struct ClientOptions {
   std::string model_spec;               // --model
@@ -38,15 +42,17 @@ struct LlmServices {
   ProviderLimits& limits;
   std::shared_ptr<TranscriptWriter> transcript;  // null: calls are not recorded
   std::function<void(std::string_view)> notice;  // retries, unknown prices, transcript trouble
-  std::function<double()> unit_random;           // jitter source in [0, 1)
+  // Jitter source in [0, 1); called from any thread, so it must be thread-safe.
+  std::function<double()> unit_random = random_unit;
 };
 
 // Builds the client for `options.model_spec`:
-//   Recording( CostAccounting( Retrying( Limited( provider ))))   for live providers,
-//   Recording( CostAccounting( Replay ))                         for replay/PATH.
-// Retries wait outside the concurrency slot; the budget is checked before every attempt's
-// first try; the transcript records what the caller finally got. Fails with invalid_argument or
-// config before any call is made (bad spec, missing key, unreadable transcript).
+//   Recording( CostAccounting( [Sampling]( Retrying( Limited( provider )))))   live providers,
+//   Recording( CostAccounting( Replay ))                                     replay/PATH.
+// Sampling (n calls of one sample) only for providers without native `n`. Retries wait outside
+// the concurrency slot; the budget is checked once per call, before any attempt; the transcript
+// records what the caller finally got. Fails with invalid_argument or config before any call is
+// made (bad spec, missing key, unreadable transcript).
 core::Result<std::shared_ptr<core::LlmClient>> make_client(const ClientOptions& options,
                                                            const LlmServices& services);
 

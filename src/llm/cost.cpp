@@ -1,6 +1,7 @@
 #include "llm/cost.h"
 
 #include <algorithm>
+#include <regex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -77,16 +78,21 @@ std::optional<Price> PriceTable::find(std::string_view provider, std::string_vie
     return it->second;
   }
   if (auto it = m_prices.find(model); it != m_prices.end()) return it->second;
-  const Price* best = nullptr;
-  std::size_t best_len = 0;
-  for (const auto& [key, price] : m_prices) {
-    if (key.size() > best_len && model.size() > key.size() && model.starts_with(key) &&
-        (model[key.size()] == '-' || model[key.size()] == '@')) {
-      best = &price;
-      best_len = key.size();
+  // A snapshot of a listed model: the key plus a date, a version number or an alias suffix.
+  // Anything else (gpt-4o-mini is not gpt-4o, o3-pro is not o3) is a different model.
+  static const std::regex k_snapshot_suffix(
+      R"((-\d{4}-\d{2}-\d{2}|-\d{8}|-\d{3,4}|-latest|-preview|@.*)+)");
+  for (std::size_t cut = model.rfind('-'); cut != std::string_view::npos && cut > 0;
+       cut = model.rfind('-', cut - 1)) {
+    auto it = m_prices.find(model.substr(0, cut));
+    if (it != m_prices.end() && std::regex_match(model.begin() + static_cast<std::ptrdiff_t>(cut),
+                                                 model.end(), k_snapshot_suffix)) {
+      return it->second;
     }
   }
-  if (best) return *best;
+  if (auto at = model.find('@'); at != std::string_view::npos) {
+    if (auto it = m_prices.find(model.substr(0, at)); it != m_prices.end()) return it->second;
+  }
   return std::nullopt;
 }
 
@@ -133,6 +139,11 @@ int CostLedger::calls() const {
   return m_calls;
 }
 
+bool CostLedger::first_unpriced(const std::string& spec) {
+  std::lock_guard lock(m_mutex);
+  return m_unpriced_specs.insert(spec).second;
+}
+
 int CostLedger::calls_without_price() const {
   std::lock_guard lock(m_mutex);
   return m_unpriced;
@@ -166,8 +177,7 @@ core::Result<core::Completion> CostAccountingClient::complete(
   } else {
     result->cost_usd = std::nullopt;
     m_ledger.add(request.context, 0.0, false);
-    std::lock_guard lock(m_mutex);
-    if (m_notice && m_warned.insert(spec).second) {
+    if (m_notice && m_ledger.first_unpriced(spec)) {
       m_notice(
           fmt::format("no price is known for {}: its calls count as $0 in costs and budgets "
                       "(add it to a price file and pass --prices FILE)",

@@ -36,9 +36,10 @@ class PriceTable {
   static const PriceTable& builtin();
 
   // The price of `model` at `provider`: an exact "provider/model" key, else an exact "model" key,
-  // else the longest key that `model` starts with followed by '-' or '@' (so dated snapshots
-  // such as gpt-4o-2024-08-06 find gpt-4o, and gpt-4o-mini finds its own entry). Models of local
-  // providers cost 0. nullopt: unknown.
+  // else the key of which `model` is a snapshot: the key followed by a date (-2024-08-06,
+  // -20240620), a version number (-001, -0613), -latest, -preview or @version. Other suffixes
+  // name other models (gpt-4o-mini is not gpt-4o, o3-pro is not o3) and are unknown. Models of
+  // local providers cost 0. nullopt: unknown.
   std::optional<Price> find(std::string_view provider, std::string_view model) const;
   std::size_t size() const { return m_prices.size(); }
 
@@ -61,6 +62,9 @@ class CostLedger {
   std::map<std::string, double> per_idea() const;
   int calls() const;
   int calls_without_price() const;
+  // True the first time it is asked about `spec` (so each unpriced model is reported once per
+  // run, however many clients use it).
+  bool first_unpriced(const std::string& spec);
 
  private:
   const std::optional<double> m_budget;
@@ -70,6 +74,7 @@ class CostLedger {
   int m_unpriced = 0;
   std::map<std::string, double> m_per_stage;
   std::map<std::string, double> m_per_idea;
+  std::set<std::string> m_unpriced_specs;
 };
 
 // Refuses to start a call once the budget is spent; prices each answer (Completion::cost_usd,
@@ -87,8 +92,6 @@ class CostAccountingClient final : public core::LlmClient {
   const PriceTable& m_prices;
   CostLedger& m_ledger;
   std::function<void(std::string_view)> m_notice;
-  std::mutex m_mutex;
-  std::set<std::string> m_warned;
 };
 
 }  // namespace llm

@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "core/http.h"
 #include "core/llm.h"
@@ -27,9 +30,20 @@ core::Result<core::Completion> exchange(core::HttpTransport& transport,
   SseParser parser;
   Stream stream;
   std::optional<core::Error> stream_error;
+  // A field of an unexpected type makes nlohmann throw; here that is a malformed answer
+  // (retryable), never an exception crossing libcurl or the decorators.
+  auto malformed = [](const nlohmann::json::exception& e) {
+    return core::Error(
+        core::ErrorCode::server_error,
+        std::string("malformed answer: a field has an unexpected type (") + e.what() + ")");
+  };
   auto feed = [&](const SseEvent& e) {
     if (stream_error) return;
-    if (auto r = stream.feed(e); !r) stream_error = r.error();
+    try {
+      if (auto r = stream.feed(e); !r) stream_error = r.error();
+    } catch (const nlohmann::json::exception& ex) {
+      stream_error = malformed(ex);
+    }
   };
   core::BodyCallback on_body;
   if (streaming) {
@@ -47,12 +61,16 @@ core::Result<core::Completion> exchange(core::HttpTransport& transport,
   const bool sse =
       response->header("content-type").value_or("").find("text/event-stream") != std::string::npos;
   core::Result<core::Completion> result;
-  if (streaming && sse) {
-    parser.finish(feed);
-    if (stream_error) return std::unexpected(transport_error(provider, *stream_error));
-    result = stream.finish();
-  } else {
-    result = parse_body(response->body);
+  try {
+    if (streaming && sse) {
+      parser.finish(feed);
+      if (stream_error) return std::unexpected(transport_error(provider, *stream_error));
+      result = stream.finish();
+    } else {
+      result = parse_body(response->body);
+    }
+  } catch (const nlohmann::json::exception& ex) {
+    result = std::unexpected(malformed(ex));
   }
   if (!result) return std::unexpected(transport_error(provider, result.error()));
   result->provider = std::string(provider.name);

@@ -1,5 +1,6 @@
 #include "llm/http_errors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -12,17 +13,24 @@ using core::Error;
 using core::ErrorCode;
 
 std::optional<std::chrono::milliseconds> retry_after(const core::HttpResponse& response) {
+  // Clamped to a day, so that an absurd value cannot overflow into a negative wait; the retry
+  // policy refuses waits that long anyway.
   auto parse_number = [](const std::string& s) -> std::optional<double> {
     char* end = nullptr;
     double v = std::strtod(s.c_str(), &end);
     if (end == s.c_str() || !std::isfinite(v) || v < 0) return std::nullopt;
     return v;
   };
+  constexpr double k_day_s = 86400.0;
   if (auto ms = response.header("retry-after-ms")) {
-    if (auto v = parse_number(*ms)) return std::chrono::milliseconds(std::llround(*v));
+    if (auto v = parse_number(*ms)) {
+      return std::chrono::milliseconds(std::llround(std::min(*v, k_day_s * 1000)));
+    }
   }
   if (auto s = response.header("retry-after")) {
-    if (auto v = parse_number(*s)) return std::chrono::milliseconds(std::llround(*v * 1000));
+    if (auto v = parse_number(*s)) {
+      return std::chrono::milliseconds(std::llround(std::min(*v, k_day_s) * 1000));
+    }
   }
   return std::nullopt;
 }
@@ -76,8 +84,8 @@ Error http_status_error(const ProviderInfo& provider, std::string_view model,
   } else if (status == 429) {
     code = ErrorCode::rate_limited;
     fix =
-        "the provider is rate-limiting this key: wait, lower --parallel, or raise the key's "
-        "rate limit";
+        "the provider is rate-limiting this key: wait and run again, make fewer calls at once, "
+        "or ask the provider for a higher rate limit";
   } else if (status == 408 || status == 409 || status == 529 || status >= 500) {
     code = ErrorCode::server_error;
     fix = status == 529 ? "the provider is overloaded: try again later"
@@ -88,6 +96,13 @@ Error http_status_error(const ProviderInfo& provider, std::string_view model,
               ? "the server refused the call: check its access settings"
               : fmt::format("check {}: it is missing, wrong, or has no access to model '{}'",
                             key_var, model);
+  } else if (status >= 300 && status < 400) {
+    code = ErrorCode::bad_request;
+    auto location = response.header("location");
+    fix = fmt::format(
+        "the server redirects{}{}; set {} or --llm-base-url to the final address "
+        "(https rather than http?)",
+        location ? " to " : "", location.value_or(""), provider.base_url_env);
   } else if (status == 404) {
     code = ErrorCode::bad_request;
     fix = fmt::format("check the model name '{}' and the base URL (set {} or --llm-base-url)",
@@ -106,13 +121,16 @@ Error http_status_error(const ProviderInfo& provider, std::string_view model,
 Error transport_error(const ProviderInfo& provider, Error error) {
   std::string fix;
   if (error.message.starts_with("could not connect") || error.code == ErrorCode::invalid_argument) {
-    fix = provider.local
+    // Local servers and `compat` (no default address) are the user's own to start.
+    fix = provider.local || provider.default_base_url.empty()
               ? fmt::format(
                     " (start the {} server, or set {} or --llm-base-url to where it "
                     "listens)",
                     provider.name, provider.base_url_env)
-              : fmt::format(" (check the network, or {} / --llm-base-url if you use a proxy)",
-                            provider.base_url_env);
+              : fmt::format(
+                    " (check the network and any proxy in https_proxy, or the address "
+                    "in {} / --llm-base-url)",
+                    provider.base_url_env);
   }
   error.message = fmt::format("{}: {}{}", provider.name, error.message, fix);
   return error;

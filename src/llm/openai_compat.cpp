@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json.h"
 #include "llm/exchange.h"
 #include "llm/http_errors.h"
 
@@ -19,26 +20,28 @@ std::string normalize_finish_reason(std::string_view reason) {
   return std::string(reason);
 }
 
-void merge_samples(Completion& into, Completion more) {
-  for (auto& t : more.texts)
-    into.texts.push_back(std::move(t));
-  into.usage += more.usage;
-  into.latency += more.latency;
-  if (into.model.empty()) into.model = more.model;
-  if (into.finish_reason.empty()) into.finish_reason = more.finish_reason;
+std::string system_prompt_for(const CompletionRequest& request, bool with_schema) {
+  std::string system = request.system;
+  if (request.format == core::ResponseFormat::text) return system;
+  if (!system.empty()) system += "\n\n";
+  system += "Reply with a single JSON object and nothing else.";
+  if (with_schema && request.format == core::ResponseFormat::json_schema) {
+    system += " It must match this JSON Schema:\n" + core::dump_json(request.json_schema, 2);
+  }
+  return system;
 }
 
 json build_openai_request(std::string_view model, const CompletionRequest& request, bool stream,
                           int n) {
   const bool reasoning = is_reasoning_model(model);
   json messages = json::array();
+  const std::string system = system_prompt_for(request, false);
   std::string folded_system;
-  if (!request.system.empty()) {
+  if (!system.empty()) {
     if (reasoning && rejects_system_prompt(model)) {
-      folded_system = request.system + "\n\n";
+      folded_system = system + "\n\n";
     } else {
-      messages.push_back(
-          {{"role", reasoning ? "developer" : "system"}, {"content", request.system}});
+      messages.push_back({{"role", reasoning ? "developer" : "system"}, {"content", system}});
     }
   }
   for (const auto& m : request.messages) {
@@ -137,6 +140,8 @@ core::Result<Completion> parse_openai_response(std::string_view body) {
 }
 
 core::Result<void> OpenAiStream::feed(const SseEvent& event) {
+  // Keep-alive frames (an empty data line, an event without data) carry nothing.
+  if (event.data.empty()) return {};
   if (event.data == "[DONE]") {
     m_done = true;
     return {};
@@ -199,15 +204,6 @@ std::string OpenAiCompatClient::spec() const {
 
 core::Result<Completion> OpenAiCompatClient::complete(const CompletionRequest& request) {
   const int n = std::max(1, request.n);
-  if (n == 1 || m_options.endpoint.provider->native_n) return call_once(request, n);
-  // Providers without native `n`: one call per sample.
-  Completion all = TRY(call_once(request, 1));
-  for (int i = 1; i < n; ++i)
-    merge_samples(all, TRY(call_once(request, 1)));
-  return all;
-}
-
-core::Result<Completion> OpenAiCompatClient::call_once(const CompletionRequest& request, int n) {
   const ProviderInfo& provider = *m_options.endpoint.provider;
   core::HttpRequest http;
   http.url = m_options.endpoint.base_url + "/chat/completions";
@@ -216,7 +212,7 @@ core::Result<Completion> OpenAiCompatClient::call_once(const CompletionRequest& 
   if (m_options.endpoint.api_key) {
     http.headers.emplace_back("Authorization", "Bearer " + *m_options.endpoint.api_key);
   }
-  http.body = build_openai_request(m_options.model, request, m_options.stream, n).dump();
+  http.body = core::dump_json(build_openai_request(m_options.model, request, m_options.stream, n));
 
   return exchange<OpenAiStream>(m_transport, http, m_options.stream, provider, m_options.model,
                                 parse_openai_response);

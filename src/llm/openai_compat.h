@@ -24,6 +24,11 @@ struct ProviderOptions {
   std::chrono::seconds idle_timeout{180};
 };
 
+// The system prompt to send: request.system, plus, for the JSON formats, an instruction to answer
+// with one JSON object (OpenAI refuses json_object mode unless the prompt mentions JSON; the
+// Messages API has no JSON mode at all) and, `with_schema`, the schema itself. Pure.
+std::string system_prompt_for(const core::CompletionRequest& request, bool with_schema);
+
 // The body of POST {base}/chat/completions for `request`. Pure.
 // Reasoning models get max_completion_tokens, no temperature, and the system prompt as a
 // `developer` message (folded into the first user message for models that take neither).
@@ -50,7 +55,8 @@ class OpenAiStream {
   bool m_done = false;
 };
 
-// core::LlmClient for every provider that speaks OpenAI's chat-completions protocol.
+// core::LlmClient for every provider that speaks OpenAI's chat-completions protocol. Sends
+// request.n as `n`; for providers without native `n`, make_client puts a SamplingClient above.
 class OpenAiCompatClient final : public core::LlmClient {
  public:
   OpenAiCompatClient(ProviderOptions options, core::HttpTransport& transport);
@@ -58,16 +64,11 @@ class OpenAiCompatClient final : public core::LlmClient {
   std::string spec() const override;
 
  private:
-  core::Result<core::Completion> call_once(const core::CompletionRequest& request, int n);
-
   ProviderOptions m_options;
   core::HttpTransport& m_transport;
 };
 
 // Normalises provider finish reasons to "stop", "length", "content_filter", or passes them on.
 std::string normalize_finish_reason(std::string_view reason);
-
-// Appends the answers and adds the usage of `more` to `into` (for n calls made one by one).
-void merge_samples(core::Completion& into, core::Completion more);
 
 }  // namespace llm

@@ -127,21 +127,41 @@ core::Result<ModelSpec> parse_model_spec(std::string_view spec) {
                                 spec, provider_names()));
 }
 
+namespace {
+
+// The model id without a vendor prefix as OpenRouter writes it ("openai/o3-mini" -> "o3-mini").
+std::string_view without_vendor(std::string_view model) {
+  auto slash = model.rfind('/');
+  return slash == std::string_view::npos ? model : model.substr(slash + 1);
+}
+
+}  // namespace
+
 bool is_reasoning_model(std::string_view model) {
-  // Strip a vendor prefix as OpenRouter writes it ("openai/o3-mini").
-  if (auto slash = model.rfind('/'); slash != std::string_view::npos) {
-    model = model.substr(slash + 1);
-  }
+  model = without_vendor(model);
   if (model.starts_with("gpt-5")) return !model.starts_with("gpt-5-chat");
   return model.starts_with("o1") || model.starts_with("o3") || model.starts_with("o4");
 }
 
 bool rejects_system_prompt(std::string_view model) {
-  // Strip a vendor prefix as is_reasoning_model does ("openai/o1-mini" on OpenRouter).
-  if (auto slash = model.rfind('/'); slash != std::string_view::npos) {
-    model = model.substr(slash + 1);
-  }
+  model = without_vendor(model);
   return model.starts_with("o1-mini") || model.starts_with("o1-preview");
+}
+
+std::vector<std::string> remote_key_variables() {
+  std::vector<std::string> out;
+  for (const auto& p : k_providers) {
+    if (p.key_required) out.emplace_back(p.key_env);
+  }
+  return out;
+}
+
+std::vector<std::string> remote_key_variables_set(const core::Environment& env) {
+  std::vector<std::string> out;
+  for (auto& name : remote_key_variables()) {
+    if (env.get(name)) out.push_back(std::move(name));
+  }
+  return out;
 }
 
 core::Result<Endpoint> resolve_endpoint(const ModelSpec& spec, const core::Environment& env,

@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/environment.h"
 #include "core/error.h"
@@ -52,6 +53,11 @@ core::Result<ModelSpec> parse_model_spec(std::string_view spec);
 bool is_reasoning_model(std::string_view model);
 // The early o1 models that accept neither a system nor a developer message.
 bool rejects_system_prompt(std::string_view model);
+
+// The key variables of the remote providers (those that require a key), in table order, and
+// which of them are set in `env`.
+std::vector<std::string> remote_key_variables();
+std::vector<std::string> remote_key_variables_set(const core::Environment& env);
 
 // Where to send a provider's calls and with which key.
 struct Endpoint {

@@ -2,12 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include <fmt/format.h>
 
 namespace llm {
 
 using std::chrono::milliseconds;
+
+double random_unit() {
+  thread_local std::mt19937_64 engine(std::random_device{}());
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
 
 milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit_random) {
   double ceiling = static_cast<double>(policy.initial_delay.count()) *

@@ -24,6 +24,10 @@ struct RetryPolicy {
 // initial_delay * multiplier^(retry-1)). `unit_random` is in [0, 1). Pure.
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, double unit_random);
 
+// A uniform random number in [0, 1) for backoff jitter. Thread-safe (one generator per thread,
+// seeded from std::random_device).
+double random_unit();
+
 // Reports each retry to the user: what failed and how long the wait is.
 using Notice = std::function<void(std::string_view message)>;
 

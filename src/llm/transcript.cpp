@@ -1,8 +1,12 @@
 #include "llm/transcript.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "core/json.h"
 
 namespace llm {
 
@@ -21,13 +25,6 @@ std::string_view format_name(core::ResponseFormat f) {
       return "json_schema";
   }
   return "text";
-}
-
-json usage_to_json(const core::Usage& u) {
-  return {{"input_tokens", u.input_tokens},
-          {"output_tokens", u.output_tokens},
-          {"cached_input_tokens", u.cached_input_tokens},
-          {"cache_write_tokens", u.cache_write_tokens}};
 }
 
 core::Usage usage_from_json(const json& j) {
@@ -59,6 +56,13 @@ std::string clip(std::string_view s, std::size_t n = 80) {
 }
 
 }  // namespace
+
+json usage_to_json(const core::Usage& u) {
+  return {{"input_tokens", u.input_tokens},
+          {"output_tokens", u.output_tokens},
+          {"cached_input_tokens", u.cached_input_tokens},
+          {"cache_write_tokens", u.cache_write_tokens}};
+}
 
 json request_to_json(const core::CompletionRequest& r) {
   json messages = json::array();
@@ -115,15 +119,15 @@ core::Result<std::shared_ptr<TranscriptWriter>> TranscriptWriter::open(
   w->m_out.open(path, std::ios::app | std::ios::binary);
   if (!w->m_out) {
     return core::fail(ErrorCode::io,
-                      fmt::format("cannot open the transcript {} for appending{}; choose another "
+                      fmt::format("cannot open the transcript {} for appending: {}; choose another "
                                   "place with --transcript",
-                                  path.string(), ec ? ": " + ec.message() : std::string()));
+                                  path.string(), ec ? ec.message() : std::strerror(errno)));
   }
   return w;
 }
 
 core::Result<void> TranscriptWriter::append(const json& entry) {
-  std::string line = entry.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string line = core::dump_json(entry);
   for (const auto& s : m_secrets)
     mask(line, s);
   std::lock_guard lock(m_mutex);
@@ -155,8 +159,8 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_file(
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return core::fail(ErrorCode::config,
-                      fmt::format("cannot read the transcript {} named by replay/{}", path.string(),
-                                  path.string()));
+                      fmt::format("cannot read the transcript {} (named by replay/...): {}",
+                                  path.string(), std::strerror(errno)));
   }
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return from_text(text, path.string());
@@ -259,8 +263,8 @@ core::Result<core::Completion> ReplayClient::complete(const core::CompletionRequ
             ErrorCode::replay_mismatch,
             fmt::format("replay: the call at {} does not match line {} of {}: its {} differ "
                         "(recorded `{}`, now `{}`). Record a new transcript with a live model",
-                        call, entry.line, m_source, field, clip(then[field].dump()),
-                        clip(now[field].dump())));
+                        call, entry.line, m_source, field, clip(core::dump_json(then[field])),
+                        clip(core::dump_json(now[field]))));
       }
     }
   }

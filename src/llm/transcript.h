@@ -28,6 +28,7 @@ namespace llm {
 // CompletionRequest, and any secret handed to the writer is masked wherever it appears.
 
 nlohmann::json request_to_json(const core::CompletionRequest& request);
+nlohmann::json usage_to_json(const core::Usage& usage);
 nlohmann::json transcript_entry(const std::string& model_spec,
                                 const core::CompletionRequest& request,
                                 const core::Result<core::Completion>& result);

@@ -1,6 +1,9 @@
 #include "platform/python.h"
 
+#include <string.h>
+
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,6 +25,21 @@ for name in ("torch", "numpy", "matplotlib"):
         print(name, "!" + (str(e).splitlines() or ["import failed"])[-1])
 )";
 
+// The last line of `text` with something on it, without trailing whitespace.
+std::string last_nonblank_line(std::string_view text) {
+  std::size_t end = text.find_last_not_of(" \t\r\n");
+  if (end == std::string_view::npos) return "";
+  std::size_t start = text.rfind('\n', end);
+  start = start == std::string_view::npos ? 0 : start + 1;
+  return std::string(text.substr(start, end + 1 - start));
+}
+
+// "SIGKILL" for 9; the number alone when the C library has no name for it.
+std::string signal_name(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev ? fmt::format("SIG{}", abbrev) : std::to_string(sig);
+}
+
 PythonInfo probe(const std::filesystem::path& interpreter, std::string why,
                  core::ProcessRunner& runner) {
   PythonInfo info;
@@ -31,9 +49,27 @@ PythonInfo probe(const std::filesystem::path& interpreter, std::string why,
   spec.argv = {interpreter.string(), "-c", k_probe};
   spec.timeout = std::chrono::seconds(120);  // importing torch cold can take a while
   auto result = runner.run(spec);
-  if (!result || !result->ok()) {
+  if (!result) {
+    info.import_error = result.error().message;
+    return info;
+  }
+  if (result->timed_out) {
     info.import_error =
-        result ? fmt::format("the interpreter failed: {}", result->err) : result.error().message;
+        fmt::format("timed out after {} s importing torch/numpy/matplotlib",
+                    std::chrono::duration_cast<std::chrono::seconds>(spec.timeout).count());
+    return info;
+  }
+  if (result->term_signal != 0) {
+    info.import_error = fmt::format("the interpreter was killed by signal {} ({})",
+                                    result->term_signal, signal_name(result->term_signal));
+    return info;
+  }
+  if (result->exit_code != 0) {
+    // A traceback ends with the exception; the lines above it are the stack.
+    std::string last = last_nonblank_line(result->err);
+    info.import_error =
+        last.empty() ? fmt::format("the interpreter exited with status {}", result->exit_code)
+                     : fmt::format("the interpreter failed: {}", last);
     return info;
   }
   std::istringstream lines(result->out);

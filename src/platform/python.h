@@ -16,7 +16,11 @@ struct PythonInfo {
   std::string torch_version;       // empty when torch does not import
   std::string numpy_version;       // likewise
   std::string matplotlib_version;  // likewise
-  std::string import_error;        // the last line of the failed import, if one failed
+  // Empty when every probe import worked. Otherwise one line: "import torch: <the exception's
+  // last line>", or why the probe itself failed ("the interpreter failed: <last line of
+  // stderr>", "timed out after N s importing ...", "... killed by signal N (SIGNAME)", or why it
+  // could not be started).
+  std::string import_error;
 
   bool has_template_packages() const {
     return !torch_version.empty() && !numpy_version.empty() && !matplotlib_version.empty();

@@ -2,7 +2,6 @@
 
 #include <optional>
 #include <string_view>
-#include <vector>
 
 // Files compiled into the binary at build time (see cmake/embed_files.cmake). Names are paths
 // relative to the repository root, e.g. "data/prices.json".
@@ -11,9 +10,6 @@ namespace resources {
 // The bytes of an embedded file, or nullopt when no file of that name was embedded. The view is
 // valid for the whole life of the program.
 std::optional<std::string_view> find(std::string_view name);
-
-// Names of the embedded files that start with `prefix`, in build order.
-std::vector<std::string_view> list(std::string_view prefix = {});
 
 namespace detail {
 struct Entry {

@@ -145,3 +145,19 @@ TEST(LlmChat, ReplaysATranscriptWrittenByAnEarlierRun) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LlmChat, OnlyAProvidersKeyTurnsTheDemoOff) {
+  Cli cli;
+  cli.set_env("S2_API_KEY", "s2-key-not-an-llm-key");
+  auto demo = cli.run({"llm", "chat", "Say hello"});
+  EXPECT_EQ(demo.exit_code, 0) << demo.err;
+  cli.set_env("OPENAI_API_KEY", "sk-set-but-no-model-123");
+  auto no_model = cli.run({"llm", "chat", "Say hello"});
+  EXPECT_EQ(no_model.exit_code, 1);
+  EXPECT_TRUE(contains(no_model.err, "OPENAI_API_KEY is set: pass --model")) << no_model.err;
+  EXPECT_FALSE(contains(no_model.err, "sk-set-but-no-model-123"));
+}
+
+}  // namespace

@@ -397,3 +397,70 @@ TEST(Budget, NoCallStartsOnceTheBudgetIsSpent) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(OpenAiClient, AFieldOfTheWrongTypeIsAMalformedAnswerThatIsRetried) {
+  FakeOpenAiServer server;
+  test_support::ScriptedReply odd;
+  odd.body = R"({"model": null, "choices": [{"index": 0, "message": {"content": "x"}}],
+                "usage": {"prompt_tokens": "many"}})";
+  server.enqueue(odd);
+  auto odd_stream = test_support::openai_stream({"a"});
+  odd_stream.chunks[1] = "data: {\"choices\": [{\"index\": \"zero\", \"delta\": {}}]}\n\n";
+  server.enqueue(odd_stream);
+  server.enqueue(test_support::openai_reply({"well formed"}));
+  Stack stack;
+  stack.env.set("OPENAI_BASE_URL", server.base_url());
+  auto reply = (*stack.client("openai/gpt-4o"))->complete(ask("hi"));
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->text(), "well formed");
+  ASSERT_EQ(stack.notices.size(), 2u);
+  EXPECT_NE(stack.notices[0].find("malformed answer"), std::string::npos) << stack.notices[0];
+}
+
+TEST(OpenAiClient, TextThatIsNotValidUtf8IsSentAndRecordedWithoutFailing) {
+  FakeOpenAiServer server;
+  server.enqueue(test_support::openai_reply({"ok"}));
+  Stack stack;
+  stack.env.set("OPENAI_BASE_URL", server.base_url());
+  auto reply = (*stack.client("openai/gpt-4o"))->complete(ask("log tail: \xff\xfe cut"));
+  ASSERT_TRUE(reply) << reply.error().message;
+  auto sent = server.bodies().at(0)["messages"][0]["content"].get<std::string>();
+  EXPECT_NE(sent.find("cut"), std::string::npos);
+  EXPECT_NE(read_file(stack.transcript_path).find("cut"), std::string::npos);
+}
+
+TEST(OpenAiClient, JsonModeTellsTheModelToAnswerInJson) {
+  FakeOpenAiServer server;
+  server.enqueue(test_support::openai_reply({R"({"a": 1})"}));
+  Stack stack;
+  stack.env.set("OPENAI_BASE_URL", server.base_url());
+  auto request = ask("Give me a number");
+  request.format = core::ResponseFormat::json_object;
+  ASSERT_TRUE((*stack.client("openai/gpt-4o"))->complete(request));
+  auto body = server.bodies().at(0);
+  EXPECT_EQ(body["response_format"]["type"], "json_object");
+  // OpenAI refuses json_object unless a message mentions JSON.
+  EXPECT_NE(body["messages"][0]["content"].get<std::string>().find("JSON"), std::string::npos);
+}
+
+TEST(AnthropicClient, SamplesNWithNCallsThroughTheFactory) {
+  FakeAnthropicServer server;
+  server.enqueue(test_support::anthropic_reply("first"));
+  server.enqueue(test_support::error_reply(529, "Overloaded", "overloaded_error", true));
+  server.enqueue(test_support::anthropic_reply("second"));
+  Stack stack;
+  stack.env.set("ANTHROPIC_BASE_URL", server.base_url());
+  llm::ClientOptions options;
+  options.stream = false;
+  auto request = ask("review");
+  request.n = 2;
+  auto reply = (*stack.client("anthropic/claude-sonnet-4-5", options))->complete(request);
+  ASSERT_TRUE(reply) << reply.error().message;
+  // The overloaded answer was retried for the second sample alone.
+  EXPECT_EQ(reply->texts, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(server.server().request_count(), 3u);
+}
+
+}  // namespace

@@ -141,10 +141,21 @@ TEST(PriceTableFind, LongestPrefixWins) {
   EXPECT_DOUBLE_EQ(o1_mini->input, 1.1);
 }
 
-TEST(PriceTableFind, PrefixNeedsASeparator) {
-  auto t = parse_ok(R"({"models": {"gpt-4o": {"input": 2.5, "output": 10}}})");
+TEST(PriceTableFind, OnlySnapshotSuffixesFindTheFamilyPrice) {
+  auto t = parse_ok(R"({"models": {"gpt-4o": {"input": 2.5, "output": 10},
+                                   "o3": {"input": 2, "output": 8},
+                                   "claude-opus-4": {"input": 15, "output": 75}}})");
   EXPECT_TRUE(t.find("openai", "gpt-4o@2024"));
-  EXPECT_TRUE(t.find("openai", "gpt-4o-x"));
+  EXPECT_TRUE(t.find("openai", "gpt-4o-2024-08-06"));
+  EXPECT_TRUE(t.find("openai", "gpt-4o-latest"));
+  EXPECT_TRUE(t.find("openai", "o3-2025-04-16"));
+  EXPECT_TRUE(t.find("anthropic", "claude-opus-4-20250514"));
+  // Other models that merely start with a listed name are unknown, not mispriced.
+  EXPECT_FALSE(t.find("openai", "gpt-4o-x"));
+  EXPECT_FALSE(t.find("openai", "gpt-4o-mini"));
+  EXPECT_FALSE(t.find("openai", "o3-pro"));
+  EXPECT_FALSE(t.find("openai", "o3-pro-2025-06-10"));
+  EXPECT_FALSE(t.find("anthropic", "claude-opus-4-5"));
   EXPECT_FALSE(t.find("openai", "gpt-4oo"));
   EXPECT_FALSE(t.find("openai", "gpt-4"));
 }

@@ -210,3 +210,25 @@ TEST(TransportError, PrefixesTheProviderAndKeepsTheCode) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(HttpStatusError, ARedirectSaysWhereToAndWhichVariableSetsTheAddress) {
+  core::HttpResponse r;
+  r.status = 301;
+  r.headers = {{"location", "https://api.openai.com/v1/chat/completions"}};
+  auto e = llm::http_status_error(*llm::find_provider("openai"), "gpt-4o", r);
+  EXPECT_EQ(e.code, core::ErrorCode::bad_request);
+  EXPECT_NE(e.message.find("redirects to https://api.openai.com"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("OPENAI_BASE_URL"), std::string::npos) << e.message;
+}
+
+TEST(RetryAfter, AnAbsurdValueIsClampedNotOverflowed) {
+  core::HttpResponse r;
+  r.headers = {{"retry-after", "1e300"}};
+  auto wait = llm::retry_after(r);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, std::chrono::hours(24));
+}
+
+}  // namespace

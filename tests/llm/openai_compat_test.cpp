@@ -1,4 +1,5 @@
 #include "llm/openai_compat.h"
+#include "llm/sampling.h"
 
 #include <string>
 #include <vector>

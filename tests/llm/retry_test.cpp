@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fake_clock.h"
+#include "support/scripted_llm_client.h"
 
 namespace {
 
@@ -21,35 +22,7 @@ using llm::RetryingClient;
 using llm::RetryPolicy;
 using std::chrono::milliseconds;
 
-// Answers with the queued results, in order; counts the calls.
-class ScriptedClient final : public core::LlmClient {
- public:
-  void push(Result<Completion> r) { m_script.push_back(std::move(r)); }
-  void push_error(ErrorCode code, std::string message,
-                  std::optional<milliseconds> retry_after = std::nullopt) {
-    Error e(code, std::move(message));
-    e.retry_after = retry_after;
-    push(std::unexpected(e));
-  }
-  void push_text(std::string text) {
-    Completion c;
-    c.texts = {std::move(text)};
-    push(c);
-  }
-  Result<Completion> complete(const CompletionRequest&) override {
-    ++m_calls;
-    if (m_script.empty()) return core::fail(ErrorCode::internal, "script exhausted");
-    auto r = std::move(m_script.front());
-    m_script.pop_front();
-    return r;
-  }
-  std::string spec() const override { return "fake/scripted"; }
-  int calls() const { return m_calls; }
-
- private:
-  std::deque<Result<Completion>> m_script;
-  int m_calls = 0;
-};
+using ScriptedClient = test_support::ScriptedLlmClient;
 
 std::vector<milliseconds> in_ms(const std::vector<test_support::FakeClock::Duration>& d) {
   std::vector<milliseconds> out;
