@@ -29,6 +29,8 @@ packages=(
   texlive-science texlive-bibtex-extra latexmk chktex poppler-utils
   # the shipped Python templates
   python3 python3-numpy python3-torch python3-matplotlib python3-sklearn python3-scipy
+  # lint of LLM-written Python (fatal errors only)
+  flake8
 )
 
 missing=()

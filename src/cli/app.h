@@ -29,5 +29,6 @@ struct Command {
 // The subcommands, in the order --help lists them (defined next to each command).
 Command llm_command();
 Command doctor_command();
+Command edit_command();
 
 }  // namespace cli

@@ -40,8 +40,8 @@ struct LlmServices {
   const PriceTable& prices;
   CostLedger& ledger;
   ProviderLimits& limits;
-  std::shared_ptr<TranscriptWriter> transcript;  // null: calls are not recorded
-  std::function<void(std::string_view)> notice;  // retries, unknown prices, transcript trouble
+  std::shared_ptr<TranscriptWriter> transcript = nullptr;  // null: calls are not recorded
+  std::function<void(std::string_view)> notice = {};  // retries, unknown prices, transcript trouble
   // Jitter source in [0, 1); called from any thread, so it must be thread-safe.
   std::function<double()> unit_random = random_unit;
 };

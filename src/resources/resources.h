@@ -1,6 +1,8 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 // Files compiled into the binary at build time (see cmake/embed_files.cmake). Names are paths
@@ -10,6 +12,12 @@ namespace resources {
 // The bytes of an embedded file, or nullopt when no file of that name was embedded. The view is
 // valid for the whole life of the program.
 std::optional<std::string_view> find(std::string_view name);
+
+// The text of `name`: read from `override_dir`/`name` when `override_dir` is not empty and that
+// file exists (so users can change prompts without rebuilding), else the embedded copy; nullopt
+// when neither exists or the override cannot be read.
+std::optional<std::string> text(std::string_view name,
+                                const std::filesystem::path& override_dir = {});
 
 namespace detail {
 struct Entry {

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/llm.h"
+#include "edit/apply.h"
+#include "edit/blocks.h"
+#include "edit/chat_history.h"
+#include "edit/lint.h"
+
+namespace edit {
+
+struct CoderOptions {
+  EditFormat format = EditFormat::diff;
+  // Files whose current content is sent with every request (relative to the workspace root).
+  std::vector<std::string> files_in_context;
+  // Automatic follow-ups per run(): failed edits, format errors, lint errors.
+  int max_reflections = 3;
+  // Rough size of the conversation the model may see, in tokens (estimated as characters / 4).
+  // Older turns are dropped when the history, files and new message would exceed it.
+  std::size_t context_budget_tokens = 100'000;
+  std::optional<double> temperature;
+  int max_output_tokens = 8192;
+  // Keys for the transcript (core::CallContext). Turns are numbered by the coder.
+  std::string stage = "coder";
+  std::string conversation = "coder";
+  std::string idea;
+  // coder_history.md; empty: not written.
+  std::filesystem::path history_file;
+  // A folder whose prompts/coder/*.txt replace the built-in prompts; empty: built-in.
+  std::filesystem::path prompts_dir;
+  // Extra system-prompt text for the task (a template's own instructions, say).
+  std::string task_instructions;
+};
+
+// What one run() did.
+struct CoderTurn {
+  std::string reply;                 // the model's last reply
+  std::vector<ApplyReport> reports;  // one per reply that carried edits
+  std::vector<std::string> changed_files;
+  int reflections = 0;     // follow-ups sent automatically
+  bool clean = true;       // the last reply's edits all applied and lint was clean
+  std::string unresolved;  // when not clean: the problem left after the last reflection
+  core::Usage usage;       // summed over the run's calls
+  double cost_usd = 0;     // summed over the calls with a known price
+};
+
+// The code-editing agent: one conversation with a model about the files of a workspace.
+//
+// run(message) sends the message with the current content of the files in context, parses the
+// reply's edits in the configured format and applies them (apply_edits), then lints the changed
+// files. When the reply's format is broken, when blocks fail, when an edit was expected and none
+// came, or when lint finds errors, it tells the model exactly what went wrong and asks again, up
+// to max_reflections times. Every exchange is appended to coder_history.md.
+//
+// An LLM failure (after the client's own retries) ends run() with that error; edits applied
+// before it stay applied and recorded. Not thread-safe: one Coder per conversation.
+class Coder {
+ public:
+  Coder(core::LlmClient& llm, const Workspace& workspace, CoderOptions options,
+        LintHook* lint = nullptr);
+
+  // `expect_edits`: a reply without edits is a mistake to point out (experiment and plot
+  // requests), rather than a normal answer (a question, "ALL_COMPLETED").
+  core::Result<CoderTurn> run(const std::string& message, bool expect_edits = false);
+
+  // The conversation so far (user and assistant turns, without the file contents).
+  const std::vector<core::Message>& history() const { return m_history; }
+  CoderOptions& options() { return m_options; }
+
+ private:
+  core::Result<std::string> prompt(std::string_view name) const;
+  core::Result<std::string> system_prompt() const;
+  std::string files_message() const;
+  std::vector<core::Message> fit_history(std::size_t fixed_chars) const;
+  core::Result<std::string> feedback(const ParsedReply* parsed, const core::Error* parse_error,
+                                     const ApplyReport* report, const std::string& lint_errors,
+                                     bool expect_edits) const;
+  void note(std::string_view lines);
+
+  core::LlmClient& m_llm;
+  const Workspace& m_workspace;
+  CoderOptions m_options;
+  LintHook* m_lint;
+  ChatHistory m_chat;
+  std::vector<core::Message> m_history;
+  int m_turn = 0;
+  bool m_started = false;
+};
+
+// Replaces each "{key}" in `text` with its value. Unknown keys stay as they are.
+std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values);
+
+}  // namespace edit
