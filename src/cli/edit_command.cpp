@@ -96,8 +96,8 @@ int run_edit_apply(const EditFlags& f) {
     if (report.blocks.empty()) std::cout << "the reply holds no edits\n";
     for (const auto& b : report.blocks) {
       std::cout << fmt::format("{:<16} {}\n", edit::to_string(b.outcome), b.path);
-      if (!b.message.empty() && b.outcome != edit::Outcome::applied &&
-          b.outcome != edit::Outcome::created) {
+      const bool done = b.outcome == edit::Outcome::applied || b.outcome == edit::Outcome::created;
+      if (!b.message.empty() && (!done || b.path != b.block.path)) {
         std::cout << b.message << "\n\n";
       }
     }

@@ -38,14 +38,28 @@ Fence fence_for(const std::vector<std::string>& contents) {
 }  // namespace
 
 std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
-  for (const auto& [key, value] : values) {
-    const std::string placeholder = "{" + key + "}";
-    for (auto pos = text.find(placeholder); pos != std::string::npos;
-         pos = text.find(placeholder, pos + value.size())) {
-      text.replace(pos, placeholder.size(), value);
+  // One pass from left to right: text inserted for one key is never scanned for another, so a
+  // file that happens to contain "{applied}" arrives unchanged.
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t open = text.find('{', pos);
+    if (open == std::string::npos) break;
+    std::size_t close = text.find('}', open + 1);
+    if (close == std::string::npos) break;
+    std::string_view key(text.data() + open + 1, close - open - 1);
+    auto it =
+        std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
+    out.append(text, pos, open - pos);
+    if (it != values.end()) {
+      out += it->second;
+    } else {
+      out.append(text, open, close - open + 1);
     }
+    pos = close + 1;
   }
-  return text;
+  out.append(text, pos);
+  return out;
 }
 
 Coder::Coder(core::LlmClient& llm, const Workspace& workspace, CoderOptions options, LintHook* lint)
@@ -53,7 +67,8 @@ Coder::Coder(core::LlmClient& llm, const Workspace& workspace, CoderOptions opti
       m_workspace(workspace),
       m_options(std::move(options)),
       m_lint(lint),
-      m_chat(m_options.history_file) {}
+      m_chat(m_options.history_file),
+      m_turn(m_options.first_turn) {}
 
 core::Result<std::string> Coder::prompt(std::string_view name) const {
   std::string path = fmt::format("prompts/coder/{}", name);
@@ -72,28 +87,32 @@ core::Result<std::string> Coder::system_prompt() const {
   return system;
 }
 
-std::string Coder::files_message() const {
-  if (m_options.files_in_context.empty()) return "";
+Coder::FilesMessage Coder::files_message() const {
+  FilesMessage m;
+  if (m_options.files_in_context.empty()) return m;
   std::vector<std::string> contents;
-  std::string missing;
+  std::string absent;
   std::vector<std::pair<std::string, std::string>> shown;
   for (const auto& file : m_options.files_in_context) {
     auto content = m_workspace.read(file);
-    if (content && *content) {
+    if (!content) {
+      absent += fmt::format("{}: cannot be shown ({})\n", file, content.error().message);
+    } else if (!*content) {
+      absent += fmt::format("{} (does not exist yet; you may create it)\n", file);
+    } else {
       shown.emplace_back(file, **content);
       contents.push_back(**content);
-    } else {
-      missing += fmt::format("{} (does not exist yet; you may create it)\n", file);
     }
   }
-  Fence fence = fence_for(contents);
-  std::string out = "The current contents of the files you may edit:\n\n";
+  m.fence = fence_for(contents);
+  m.text = "The current contents of the files you may edit:\n\n";
   for (auto& [file, content] : shown) {
     if (!content.empty() && content.back() != '\n') content += '\n';
-    out += fmt::format("{}\n{}\n{}{}\n\n", file, fence.open, content, fence.close);
+    m.text += fmt::format("{}\n{}\n{}{}\n\n", file, m.fence.open, content, m.fence.close);
   }
-  if (!missing.empty()) out += missing + "\n";
-  return out + "---\n\n";
+  if (!absent.empty()) m.text += absent + "\n";
+  m.text += "---\n\n";
+  return m;
 }
 
 std::vector<core::Message> Coder::fit_history(std::size_t fixed_chars) const {
@@ -170,20 +189,18 @@ core::Result<CoderTurn> Coder::run(const std::string& message, bool expect_edits
     m_started = true;
   }
   CoderTurn turn;
-  std::string user_text = message;
+  // Notes owed to the model from earlier replies (edits that went to another file) lead the
+  // next message, so it knows what happened to its edits.
+  std::string user_text = m_pending_notes.empty() ? message : m_pending_notes + "\n" + message;
+  m_pending_notes.clear();
   for (;;) {
     const std::string system = TRY(system_prompt());
-    std::vector<std::string> contents;
-    for (const auto& f : m_options.files_in_context) {
-      if (auto c = m_workspace.read(f); c && *c) contents.push_back(**c);
-    }
-    const Fence fence = fence_for(contents);
-    const std::string files = files_message();
+    const FilesMessage files = files_message();
 
     core::CompletionRequest request;
     request.system = system;
-    request.messages = fit_history(system.size() + files.size() + user_text.size());
-    request.messages.push_back({core::Role::user, files + user_text});
+    request.messages = fit_history(system.size() + files.text.size() + user_text.size());
+    request.messages.push_back({core::Role::user, files.text + user_text});
     request.temperature = m_options.temperature;
     request.max_output_tokens = m_options.max_output_tokens;
     request.context = {m_options.stage, m_options.conversation, m_turn, m_options.idea};
@@ -203,34 +220,53 @@ core::Result<CoderTurn> Coder::run(const std::string& message, bool expect_edits
     (void)m_chat.assistant(text);
     turn.reply = text;
 
-    const std::vector<std::string> known = m_workspace.existing_files();
-    auto parsed = m_options.format == EditFormat::diff ? parse_diff_blocks(text, fence, known)
-                                                       : parse_reply(m_options.format, text, known);
-    std::optional<ApplyReport> report;
-    std::string lint_errors;
     std::string notes;
-    if (!parsed) {
-      notes += fmt::format(
-          "The reply's edit format is broken; none of its edits were applied: "
-          "{}\n",
-          parsed.error().message);
-    } else if (!parsed->edits.empty()) {
-      report = apply_edits(m_workspace, parsed->edits);
-      for (const auto& b : report->blocks) {
-        notes +=
-            b.outcome == Outcome::applied || b.outcome == Outcome::created
-                ? fmt::format("{} edit to {}\n",
-                              b.outcome == Outcome::created ? "Created" : "Applied", b.path)
-                : fmt::format("Edit to {} {}: {}\n", b.block.path, to_string(b.outcome), b.message);
-      }
-      for (const auto& f : report->changed_files) {
-        if (std::find(turn.changed_files.begin(), turn.changed_files.end(), f) ==
-            turn.changed_files.end()) {
-          turn.changed_files.push_back(f);
+    std::string follow_up;
+    if (reply->finish_reason == "length") {
+      // A reply cut off by the token limit may end inside a block, or between two blocks that
+      // belong together: applying part of it could leave the code half-changed.
+      notes += "The reply was cut off at the output token limit; none of its edits were applied.\n";
+      follow_up = TRY(prompt("truncated.txt"));
+    } else {
+      const std::vector<std::string> known = m_workspace.existing_files();
+      auto parsed = m_options.format == EditFormat::diff
+                        ? parse_diff_blocks(text, files.fence, known)
+                        : parse_reply(m_options.format, text, known);
+      std::optional<ApplyReport> report;
+      if (!parsed) {
+        notes += fmt::format(
+            "The reply's edit format is broken; none of its edits were applied: "
+            "{}\n",
+            parsed.error().message);
+      } else if (!parsed->edits.empty()) {
+        report = apply_edits(m_workspace, parsed->edits);
+        for (const auto& b : report->blocks) {
+          const bool done = b.outcome == Outcome::applied || b.outcome == Outcome::created;
+          if (done && b.path != b.block.path) {
+            notes += fmt::format("Applied edit to {} (meant for {}): {}\n", b.path, b.block.path,
+                                 b.message);
+            m_pending_notes += fmt::format("Note: {}\n", b.message);
+          } else if (done) {
+            notes += fmt::format("{} edit to {}\n",
+                                 b.outcome == Outcome::created ? "Created" : "Applied", b.path);
+          } else {
+            notes +=
+                fmt::format("Edit to {} {}: {}\n", b.block.path, to_string(b.outcome), b.message);
+          }
         }
+        for (const auto& f : report->changed_files) {
+          if (std::find(turn.changed_files.begin(), turn.changed_files.end(), f) ==
+              turn.changed_files.end()) {
+            turn.changed_files.push_back(f);
+          }
+        }
+        turn.reports.push_back(*report);
       }
-      if (m_lint && !report->changed_files.empty()) {
-        auto linted = m_lint->check(m_workspace.root(), report->changed_files);
+      // Lint every file this run changed, not only the last reply's: a fix to one file must not
+      // hide an error left in another.
+      std::string lint_errors;
+      if (parsed && m_lint && !turn.changed_files.empty()) {
+        auto linted = m_lint->check(m_workspace.root(), turn.changed_files);
         if (!linted) {
           notes += fmt::format("Lint could not run: {}\n", linted.error().message);
         } else if (!linted->empty()) {
@@ -238,7 +274,8 @@ core::Result<CoderTurn> Coder::run(const std::string& message, bool expect_edits
           notes += "Lint found errors:\n" + lint_errors + "\n";
         }
       }
-      turn.reports.push_back(*report);
+      follow_up = TRY(feedback(parsed ? &*parsed : nullptr, parsed ? nullptr : &parsed.error(),
+                               report ? &*report : nullptr, lint_errors, expect_edits));
     }
     notes += fmt::format("Tokens: {} sent, {} received. Cost: {}",
                          human_tokens(reply->usage.input_tokens),
@@ -246,9 +283,6 @@ core::Result<CoderTurn> Coder::run(const std::string& message, bool expect_edits
                          reply->cost_usd ? fmt::format("${:.4f}", *reply->cost_usd) : "unknown");
     note(notes);
 
-    std::string follow_up =
-        TRY(feedback(parsed ? &*parsed : nullptr, parsed ? nullptr : &parsed.error(),
-                     report ? &*report : nullptr, lint_errors, expect_edits));
     if (follow_up.empty()) {
       turn.clean = true;
       return turn;
@@ -262,7 +296,10 @@ core::Result<CoderTurn> Coder::run(const std::string& message, bool expect_edits
       return turn;
     }
     ++turn.reflections;
-    user_text = follow_up;
+    // A follow-up always asks for edits: an apology without them leaves the problem unfixed.
+    expect_edits = true;
+    user_text = m_pending_notes.empty() ? follow_up : m_pending_notes + "\n" + follow_up;
+    m_pending_notes.clear();
   }
 }
 

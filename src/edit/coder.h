@@ -26,8 +26,12 @@ struct CoderOptions {
   std::optional<double> temperature;
   int max_output_tokens = 8192;
   // Keys for the transcript (core::CallContext). Turns are numbered by the coder.
+  // (stage, conversation) must be unique for each Coder of a run, so that transcript keys never
+  // collide; a Coder that continues an earlier conversation starts at that conversation's next
+  // turn (first_turn).
   std::string stage = "coder";
   std::string conversation = "coder";
+  int first_turn = 0;
   std::string idea;
   // coder_history.md; empty: not written.
   std::filesystem::path history_file;
@@ -53,9 +57,11 @@ struct CoderTurn {
 //
 // run(message) sends the message with the current content of the files in context, parses the
 // reply's edits in the configured format and applies them (apply_edits), then lints the changed
-// files. When the reply's format is broken, when blocks fail, when an edit was expected and none
-// came, or when lint finds errors, it tells the model exactly what went wrong and asks again, up
-// to max_reflections times. Every exchange is appended to coder_history.md.
+// files. When the reply's format is broken, when it was cut off at the token limit (nothing is
+// applied then), when blocks fail, when an edit was expected and none came, or when lint finds
+// errors in any file the run changed, it tells the model exactly what went wrong and asks again,
+// up to max_reflections times. An edit applied to another file than the one it named is reported
+// to the model in the next message. Every exchange is appended to coder_history.md.
 //
 // An LLM failure (after the client's own retries) ends run() with that error; edits applied
 // before it stay applied and recorded. Not thread-safe: one Coder per conversation.
@@ -75,7 +81,11 @@ class Coder {
  private:
   core::Result<std::string> prompt(std::string_view name) const;
   core::Result<std::string> system_prompt() const;
-  std::string files_message() const;
+  struct FilesMessage {
+    std::string text;  // the files in context, fenced, for the start of the user message
+    Fence fence;       // the fence used, which the model's edits will use too
+  };
+  FilesMessage files_message() const;
   std::vector<core::Message> fit_history(std::size_t fixed_chars) const;
   core::Result<std::string> feedback(const ParsedReply* parsed, const core::Error* parse_error,
                                      const ApplyReport* report, const std::string& lint_errors,
@@ -88,7 +98,8 @@ class Coder {
   LintHook* m_lint;
   ChatHistory m_chat;
   std::vector<core::Message> m_history;
-  int m_turn = 0;
+  int m_turn;
+  std::string m_pending_notes;
   bool m_started = false;
 };
 

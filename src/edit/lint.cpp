@@ -27,7 +27,10 @@ std::string output_of(const core::ProcessResult& r) {
 class CacheDir {
  public:
   CacheDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ai-scientist-pyc.XXXXXX");
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+    std::string pattern = (base / "ai-scientist-pyc.XXXXXX").string();
     if (::mkdtemp(pattern.data())) m_path = pattern;
   }
   ~CacheDir() {
@@ -50,12 +53,18 @@ core::Result<std::string> PythonLint::check(const std::filesystem::path& root,
                                             const std::vector<std::string>& files) {
   std::string report;
   CacheDir cache;
+  if (cache.path().empty()) {
+    return core::fail(core::ErrorCode::io,
+                      "cannot create a folder for Python bytecode under the temporary directory; "
+                      "check TMPDIR");
+  }
   for (const auto& file : files) {
     if (std::filesystem::path(file).extension() != ".py") continue;
+    // "./" keeps a file name that starts with '-' from being read as an option.
+    const std::string arg = "./" + file;
     core::ProcessSpec compile;
-    compile.argv = {m_python.string()};
-    if (!cache.path().empty()) compile.argv.push_back("-Xpycache_prefix=" + cache.path().string());
-    compile.argv.insert(compile.argv.end(), {"-m", "py_compile", file});
+    compile.argv = {m_python.string(), "-Xpycache_prefix=" + cache.path().string(), "-m",
+                    "py_compile", arg};
     compile.cwd = root;
     compile.timeout = k_lint_timeout;
     auto compiled = TRY(m_runner.run(compile));
@@ -66,7 +75,7 @@ core::Result<std::string> PythonLint::check(const std::filesystem::path& root,
     if (!m_flake8) continue;
     core::ProcessSpec flake;
     flake.argv = {m_flake8->string(), "--isolated", "--show-source",
-                  std::string("--select=") + k_flake8_fatal, file};
+                  std::string("--select=") + k_flake8_fatal, arg};
     flake.cwd = root;
     flake.timeout = k_lint_timeout;
     auto linted = TRY(m_runner.run(flake));

@@ -26,8 +26,8 @@ class LintHook {
 inline constexpr const char* k_flake8_fatal = "E9,F821,F823,F831,F406,F407,F701,F702,F704,F706";
 
 // For Python files: `python -m py_compile FILE`, then, when `flake8` is given, flake8 with only
-// the fatal codes. Bytecode goes to a private cache folder, never into the workspace. Files that
-// are not .py are skipped.
+// the fatal codes. Bytecode goes to a private cache folder, never into the workspace (the check
+// fails rather than write there). Files that are not .py are skipped.
 class PythonLint final : public LintHook {
  public:
   PythonLint(core::ProcessRunner& runner, std::filesystem::path python,

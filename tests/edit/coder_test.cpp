@@ -267,3 +267,96 @@ TEST(Coder, OldTurnsAreDroppedToFitTheContextBudget) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Coder, AReplyCutOffAtTheTokenLimitAppliesNothing) {
+  CoderRig rig;
+  rig.server.enqueue(
+      openai_reply({block("experiment.py", "    print(train(0.1))\n", "    print(train(0.7))\n")},
+                   {}, "gpt-4o", "length"));
+  rig.server.enqueue(
+      openai_reply({block("experiment.py", "    print(train(0.1))\n", "    print(train(0.2))\n")}));
+  auto coder = rig.coder();
+  auto turn = coder.run("Change the rate.", true);
+  ASSERT_TRUE(turn) << turn.error().message;
+  EXPECT_TRUE(turn->clean);
+  EXPECT_EQ(turn->reports.size(), 1u);
+  std::string file = read_file(rig.dir.path() / "experiment.py");
+  EXPECT_NE(file.find("train(0.2)"), std::string::npos);
+  EXPECT_EQ(file.find("train(0.7)"), std::string::npos);
+  EXPECT_NE(rig.last_user_message(1).find("cut off"), std::string::npos);
+}
+
+TEST(Coder, AnApologyWithoutEditsDoesNotCountAsAFix) {
+  CoderRig rig;
+  rig.server.enqueue(openai_reply({block("experiment.py", "    not in the file\n", "    x\n")}));
+  rig.server.enqueue(openai_reply({"Sorry about that."}));
+  auto coder = rig.coder(1);
+  // Edits were not required by the request itself, but the follow-up about the failed block is.
+  auto turn = coder.run("Maybe change something.", false);
+  ASSERT_TRUE(turn) << turn.error().message;
+  EXPECT_FALSE(turn->clean);
+  EXPECT_NE(turn->unresolved.find("no edits"), std::string::npos) << turn->unresolved;
+}
+
+TEST(Coder, LintCoversEveryFileTheRunChanged) {
+  CoderRig rig;
+  rig.dir.write_file("helpers.py", "def double(x):\n    return 2 * x\n");
+  // The first reply breaks helpers.py; the second only touches experiment.py.
+  rig.server.enqueue(
+      openai_reply({block("helpers.py", "    return 2 * x\n", "    return (2 * x\n")}));
+  rig.server.enqueue(
+      openai_reply({block("experiment.py", "    print(train(0.1))\n", "    print(train(0.3))\n")}));
+  rig.server.enqueue(
+      openai_reply({block("helpers.py", "    return (2 * x\n", "    return 2 * x\n")}));
+  auto coder = rig.coder();
+  auto turn = coder.run("Refactor.", true);
+  ASSERT_TRUE(turn) << turn.error().message;
+  EXPECT_TRUE(turn->clean);
+  EXPECT_EQ(turn->reflections, 2);
+  EXPECT_NE(rig.last_user_message(2).find("helpers.py"), std::string::npos);
+}
+
+TEST(Coder, AnEditAppliedToAnotherFileIsReportedToTheModel) {
+  CoderRig rig;
+  rig.dir.write_file("plot.py", "labels = {}\n");
+  // The model names plot.py for a change that belongs in experiment.py.
+  rig.server.enqueue(
+      openai_reply({block("plot.py", "    print(train(0.1))\n", "    print(train(0.4))\n")}));
+  rig.server.enqueue(openai_reply({"ALL_COMPLETED"}));
+  auto coder = rig.coder();
+  auto first = coder.run("Use 0.4.", true);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(first->clean);
+  EXPECT_NE(read_file(rig.dir.path() / "experiment.py").find("train(0.4)"), std::string::npos);
+  ASSERT_TRUE(coder.run("Anything else?"));
+  std::string next = rig.last_user_message(1);
+  EXPECT_NE(next.find("experiment.py"), std::string::npos) << next;
+  EXPECT_NE(next.find("Anything else?"), std::string::npos) << next;
+}
+
+TEST(Coder, TurnsAreNumberedAcrossRunsFromTheFirstTurn) {
+  CoderRig rig;
+  rig.server.enqueue(openai_reply({"one"}));
+  rig.server.enqueue(openai_reply({"two"}));
+  auto transcript_path = rig.dir.path() / "t.jsonl";
+  auto writer = *llm::TranscriptWriter::open(transcript_path, {});
+  auto recorded = std::make_shared<llm::RecordingClient>(rig.client, writer);
+  edit::CoderOptions options;
+  options.first_turn = 5;
+  options.conversation = "idea-7";
+  edit::Coder coder(*recorded, *rig.workspace, options, nullptr);
+  ASSERT_TRUE(coder.run("a"));
+  ASSERT_TRUE(coder.run("b"));
+  std::string text = read_file(transcript_path);
+  EXPECT_NE(text.find(R"("turn":5)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("turn":6)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("conversation":"idea-7")"), std::string::npos) << text;
+}
+
+TEST(Fill, SubstitutesInOnePassSoInsertedTextIsNotRescanned) {
+  EXPECT_EQ(edit::fill("{a} and {b} and {c}", {{"a", "x {b}"}, {"b", "y"}}), "x {b} and y and {c}");
+}
+
+}  // namespace
