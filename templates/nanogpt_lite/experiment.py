@@ -232,8 +232,8 @@ def make_configs(vocab_size):
     if SMOKE:
         model = GPTConfig(vocab_size=vocab_size, block_size=32, n_layer=2, n_head=2, n_embd=64,
                           dropout=0.0)
-        train = TrainConfig(batch_size=16, max_iters=100, learning_rate=2e-3, min_lr=2e-4,
-                            warmup_iters=10, eval_interval=50, eval_iters=5, log_interval=20,
+        train = TrainConfig(batch_size=8, max_iters=100, learning_rate=2e-3, min_lr=2e-4,
+                            warmup_iters=10, eval_interval=25, eval_iters=5, log_interval=20,
                             sample_tokens=64, num_samples=1)
     else:
         model = GPTConfig(vocab_size=vocab_size)
@@ -246,7 +246,8 @@ def get_lr(it, cfg):
     if it < cfg.warmup_iters:
         return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
     progress = min(1.0, (it - cfg.warmup_iters) / max(1, cfg.max_iters - cfg.warmup_iters))
-    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.learning_rate - cfg.min_lr)
+    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))  # 1 -> 0
+    return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
 
 
 # ============================================================================ data
@@ -297,15 +298,20 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def train_one_seed(seed, meta, train_data, val_data, device):
+def train_one_seed(seed, meta, train_data, val_data, device, max_iters=None):
     torch.manual_seed(seed)
     np.random.seed(seed)
     mcfg, tcfg = make_configs(meta["vocab_size"])
+    if max_iters is not None:  # quick checks: fewer iterations, same schedule shape
+        tcfg.max_iters = max_iters
+        tcfg.warmup_iters = min(tcfg.warmup_iters, max_iters // 10)
+        tcfg.eval_interval = min(tcfg.eval_interval, max(1, max_iters // 4))
     model = GPT(mcfg).to(device)
     optimizer = model.configure_optimizer(tcfg.weight_decay, tcfg.learning_rate,
                                           (tcfg.beta1, tcfg.beta2))
     use_bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
-    autocast = torch.autocast(device_type="cuda", dtype=torch.bfloat16) if use_bf16 else nullcontext()
+    autocast = (torch.autocast(device_type="cuda", dtype=torch.bfloat16) if use_bf16
+                else nullcontext())
     print(f"[seed {seed}] {model.num_params() / 1e6:.2f}M parameters, device {device}"
           f"{' (bf16 autocast)' if use_bf16 else ''}, {tcfg.max_iters} iterations")
 
@@ -387,6 +393,7 @@ def main():
     parser.add_argument("--out_dir", type=str, default="run_0")
     parser.add_argument("--num_seeds", type=int, default=1, help="independent runs to average")
     parser.add_argument("--device", type=str, default=None, help="default: cuda if available")
+    parser.add_argument("--max_iters", type=int, default=None, help="override the iterations")
     args = parser.parse_args()
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -398,7 +405,7 @@ def main():
 
     per_seed, details = [], []
     for seed in range(args.num_seeds):
-        m, d = train_one_seed(seed, meta, train_data, val_data, device)
+        m, d = train_one_seed(seed, meta, train_data, val_data, device, args.max_iters)
         per_seed.append(m)
         details.append(d)
 
@@ -407,7 +414,8 @@ def main():
     for key in per_seed[0]:
         values = np.array([m[key] for m in per_seed], dtype=np.float64)
         means[key] = float(values.mean())
-        stderrs[key] = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
+        n = len(values)
+        stderrs[key] = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
 
     final_info = {DATASET: {"means": means, "stderrs": stderrs}}
     with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:

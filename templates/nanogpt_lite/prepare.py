@@ -215,7 +215,8 @@ def _make_input(data_dir, offline):
             *used,
             "files read in sorted order, reduced to ASCII, repeated paragraphs dropped",
         ]
-    description.append(f"{len(text)} characters, sha256 {hashlib.sha256(text.encode()).hexdigest()}")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    description.append(f"{len(text)} characters, sha256 {digest}")
     _atomic_write(os.path.join(data_dir, "input.txt"), text)
     _atomic_write(
         os.path.join(data_dir, "SOURCE.txt"), f"source: {source}\n" + "\n".join(description) + "\n"
@@ -251,7 +252,8 @@ def prepare(data_dir=DEFAULT_DATA_DIR, offline=None, force=False):
     with open(source_path) as f:
         source_text = f.read()
     source = source_text.splitlines()[0].split(":", 1)[1].strip()
-    print("[prepare] corpus source: " + source_text.strip().replace("\n", "\n[prepare]   "))
+    details = source_text.strip().splitlines()[1:]
+    print(f"[prepare] corpus source: {source}" + "".join("\n[prepare]   " + d for d in details))
 
     if not force and os.path.exists(meta_path) and all(os.path.exists(b) for b in bins):
         with open(meta_path) as f:
