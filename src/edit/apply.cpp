@@ -25,6 +25,9 @@ constexpr int k_max_symlinks = 40;
 // Files larger than this, or holding a NUL byte, are not searched when a block is redirected to
 // the file that has its SEARCH text: they are not source files.
 constexpr std::uintmax_t k_max_redirect_size = 4 * 1024 * 1024;
+// With more existing allowed files than this, a block whose SEARCH text is not in its file is not
+// looked for in the others (a whole repository with --allow-any, not an idea folder).
+constexpr std::size_t k_max_redirect_files = 200;
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -80,6 +83,50 @@ bool is_hidden(const fs::path& name) {
   return !text.empty() && text[0] == '.' && text != "." && text != "..";
 }
 
+// The first component of `relative` (normal, '/'-separated) whose name starts with '.', or "".
+std::string hidden_component(const std::string& relative) {
+  for (const fs::path& part : fs::path(relative)) {
+    if (is_hidden(part)) return part.string();
+  }
+  return {};
+}
+
+std::string allowed_list(const EditPolicy& policy) {
+  std::string allowed;
+  for (const std::string& file : policy.allowed_files) {
+    allowed += (allowed.empty() ? "" : ", ") + file;
+  }
+  if (!policy.allowed_patterns.empty()) {
+    allowed += allowed.empty() ? "patterns " : ", patterns ";
+    for (std::size_t i = 0; i < policy.allowed_patterns.size(); ++i) {
+      allowed += (i ? ", " : "") + policy.allowed_patterns[i];
+    }
+  }
+  return allowed.empty() ? "none" : allowed;
+}
+
+// Why `policy` does not let `relative` (normal, '/'-separated, inside the root) be edited, or
+// nullopt when it does. A path with a hidden component (.git/hooks/pre-commit, .venv/..., .env)
+// is allowed only when listed in allowed_files, whatever allow_any and the patterns say.
+std::optional<std::string> policy_refusal(const EditPolicy& policy, const std::string& relative) {
+  const bool listed = std::any_of(
+      policy.allowed_files.begin(), policy.allowed_files.end(), [&](const std::string& allowed) {
+        return fs::path(allowed).lexically_normal().generic_string() == relative;
+      });
+  if (listed) return std::nullopt;
+  const std::string hidden = hidden_component(relative);
+  if (!hidden.empty()) {
+    return "hidden path ('" + hidden +
+           "' starts with '.'); hidden files and folders may be edited only when listed "
+           "explicitly among the allowed files";
+  }
+  if (policy.allow_any) return std::nullopt;
+  for (const std::string& pattern : policy.allowed_patterns) {
+    if (::fnmatch(pattern.c_str(), relative.c_str(), FNM_PATHNAME) == 0) return std::nullopt;
+  }
+  return "not a file this stage may edit (allowed: " + allowed_list(policy) + ")";
+}
+
 // The permission bits a new file gets (0666 less the umask), read from /proc/self/status so that
 // no thread has to change the umask to learn it. 0644 when that is unavailable.
 mode_t new_file_mode() {
@@ -129,15 +176,21 @@ std::string to_crlf(std::string_view text) {
   return out;
 }
 
-// True when the text has line ends and every one is "\r\n".
+// True when most of the text's line ends are "\r\n". Such a file is edited with "\n" line ends
+// and written back with "\r\n" on every line; any other file keeps its bytes, a "\r" before
+// some "\n" included, and replaced lines get "\n".
 bool is_crlf(std::string_view text) {
-  std::size_t newlines = 0;
+  std::size_t crlf = 0;
+  std::size_t lf = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '\n') continue;
-    ++newlines;
-    if (i == 0 || text[i - 1] != '\r') return false;
+    if (i > 0 && text[i - 1] == '\r') {
+      ++crlf;
+    } else {
+      ++lf;
+    }
   }
-  return newlines > 0;
+  return crlf > lf;
 }
 
 std::string with_final_newline(std::string text) {
@@ -150,11 +203,31 @@ bool is_blank_text(std::string_view text) {
                      [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
+// `line` without the leading and trailing whitespace match.h ignores at most.
+std::string_view strip_line(std::string_view line) {
+  constexpr std::string_view k_space = " \t\r\f\v";
+  const auto first = line.find_first_not_of(k_space);
   if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
+  const auto last = line.find_last_not_of(k_space);
+  return line.substr(first, last - first + 1);
+}
+
+// A text every file that replace_first() can apply `search` to must contain: the first line of
+// `search` that is neither blank nor `...`, stripped. "" when there is none.
+std::string_view required_text(std::string_view search) {
+  std::size_t start = 0;
+  while (start < search.size()) {
+    std::size_t end = search.find('\n', start);
+    if (end == std::string_view::npos) end = search.size();
+    const std::string_view line = strip_line(search.substr(start, end - start));
+    if (!line.empty() && line != "...") return line;
+    start = end + 1;
+  }
+  return {};
+}
+
+std::string at_line(const EditBlock& block) {
+  return block.line > 0 ? " at line " + std::to_string(block.line) : "";
 }
 
 std::string match_note(MatchKind kind) {
@@ -268,11 +341,37 @@ class Applier {
     const std::string search = with_final_newline(normalise_crlf(block.search));
     const std::string replace = with_final_newline(normalise_crlf(block.replace));
 
+    if (block.needs_context) {
+      result.outcome = Outcome::failed;
+      result.message = "the hunk" + at_line(block) + " adds lines to " + state.display +
+                       " but has no unchanged or removed lines, so there is no telling where "
+                       "they go: include a few unchanged lines (starting with ' ') around the "
+                       "addition";
+      if (!state.exists) {
+        result.message += "; to create " + state.display + ", use `--- /dev/null` as the old file";
+      }
+      return result;
+    }
+
     if (search.empty()) {
       if (!state.exists) {
         result.outcome = Outcome::created;
         result.message = "created " + state.display;
         mark_changed(state, replace);
+        return result;
+      }
+      if (block.create_only) {
+        if (state.text == replace) {
+          result.outcome = Outcome::already_applied;
+          result.message = state.display + " already exists with this content";
+          return result;
+        }
+        result.outcome = Outcome::failed;
+        result.message = state.display +
+                         " already exists, so it cannot be created (`--- /dev/null`); nothing "
+                         "was appended. To change it, send hunks with `--- " +
+                         state.display + "` and `+++ " + state.display +
+                         "` headers and a few unchanged lines around each change";
         return result;
       }
       if (!replace.empty() && state.text.ends_with(replace)) {
@@ -294,7 +393,10 @@ class Applier {
         mark_changed(state, std::move(done->content));
         return result;
       }
-      if (!is_blank_text(replace) && replace_first(state.text, replace, replace)) {
+      // Already applied: the REPLACE lines are in the file exactly, as whole lines, and they
+      // are not simply part of the SEARCH text (a deletion leaves lines that were there before).
+      if (!is_blank_text(replace) && search.find(replace) == std::string::npos &&
+          contains_lines(state.text, replace)) {
         result.outcome = Outcome::already_applied;
         result.message = "SEARCH text not in " + state.display +
                          ", but the REPLACE lines are already there; nothing to do";
@@ -324,8 +426,7 @@ class Applier {
     if (auto closest = closest_lines(state.text, search)) {
       result.message += "\nDid you mean to match these lines?\n```\n" + *closest + "```";
     }
-    const std::string wanted = trim(replace);
-    if (!wanted.empty() && state.text.find(wanted) != std::string::npos) {
+    if (!is_blank_text(replace) && contains_lines(state.text, replace)) {
       result.message += "\nNote: the REPLACE text is already in " + state.display +
                         "; check whether this edit is still needed.";
     }
@@ -338,7 +439,10 @@ class Applier {
                                                              std::string_view search,
                                                              std::string_view replace) {
     std::optional<std::pair<FileState*, Replacement>> found;
+    // A cheap test first: a file without this text cannot match under any rule.
+    const std::string_view required = required_text(search);
     for (FileState* candidate : candidates(named)) {
+      if (!required.empty() && candidate->text.find(required) == std::string::npos) continue;
       auto done = replace_first(candidate->text, search, replace);
       if (!done) continue;
       if (found) return std::nullopt;
@@ -348,12 +452,13 @@ class Applier {
   }
 
   // Existing allowed files other than `named`: those on disk (listed once per apply_edits) and
-  // those created in memory by earlier blocks.
+  // those created in memory by earlier blocks. None when there are too many to search.
   std::vector<FileState*> candidates(const FileState& named) {
     if (!m_listed) {
       m_listed = true;
       m_listing = m_workspace.existing_files();
     }
+    if (m_listing.size() > k_max_redirect_files) return {};
     std::vector<FileState*> out;
     std::set<const FileState*> seen{&named};
     for (const std::string& relative : m_listing) {
@@ -454,27 +559,19 @@ core::Result<fs::path> Workspace::resolve(std::string_view relative) const {
         "refused " + quoted + ": resolves outside the workspace (to " + resolved->string() + ")");
   }
 
-  if (m_policy.allow_any) return *resolved;
-  for (const std::string& allowed : m_policy.allowed_files) {
-    if (fs::path(allowed).lexically_normal().generic_string() == normal) return *resolved;
+  // The policy must allow both the path as written and the file it resolves to, so that a
+  // symlink "ok.py" -> "secret.cfg" does not pass as "*.py".
+  if (const auto refusal = policy_refusal(m_policy, normal)) {
+    return core::fail(ErrorCode::invalid_argument, "refused " + quoted + ": " + *refusal);
   }
-  for (const std::string& pattern : m_policy.allowed_patterns) {
-    if (::fnmatch(pattern.c_str(), normal.c_str(), FNM_PATHNAME) == 0) return *resolved;
-  }
-  std::string allowed;
-  for (const std::string& file : m_policy.allowed_files) {
-    allowed += (allowed.empty() ? "" : ", ") + file;
-  }
-  if (!m_policy.allowed_patterns.empty()) {
-    allowed += allowed.empty() ? "patterns " : ", patterns ";
-    for (std::size_t i = 0; i < m_policy.allowed_patterns.size(); ++i) {
-      allowed += (i ? ", " : "") + m_policy.allowed_patterns[i];
+  const std::string target = resolved->lexically_relative(m_root).generic_string();
+  if (target != normal) {
+    if (const auto refusal = policy_refusal(m_policy, target)) {
+      return core::fail(ErrorCode::invalid_argument,
+                        "refused " + quoted + ": it resolves to '" + target + "', " + *refusal);
     }
   }
-  if (allowed.empty()) allowed = "none";
-  return core::fail(
-      ErrorCode::invalid_argument,
-      "refused " + quoted + ": not a file this stage may edit (allowed: " + allowed + ")");
+  return *resolved;
 }
 
 core::Result<std::optional<std::string>> Workspace::read(std::string_view relative) const {
@@ -579,16 +676,22 @@ std::vector<std::string> Workspace::existing_files() const {
   }
   if (m_policy.allow_any || !m_policy.allowed_patterns.empty()) {
     // Hidden files and folders (.git, .venv, ...) are never listed; symlinks are not followed.
-    std::error_code ec;
-    fs::recursive_directory_iterator it(m_root, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    // An entry whose type cannot be read is skipped; only an error moving on ends the walk.
+    std::error_code walk_ec;
+    fs::recursive_directory_iterator it(m_root, fs::directory_options::skip_permission_denied,
+                                        walk_ec);
+    for (; !walk_ec && it != fs::recursive_directory_iterator(); it.increment(walk_ec)) {
       const fs::directory_entry& entry = *it;
+      std::error_code type_ec;
       if (is_hidden(entry.path())) {
-        if (entry.is_directory(ec) && !entry.is_symlink(ec)) it.disable_recursion_pending();
+        // Not descended into, whatever it is (a symlink to a folder is not followed anyway).
+        it.disable_recursion_pending();
         continue;
       }
-      std::error_code type_ec;
-      if (entry.is_symlink(type_ec) || !entry.is_regular_file(type_ec)) continue;
+      const bool symlink = entry.is_symlink(type_ec);
+      if (type_ec || symlink) continue;
+      const bool regular = entry.is_regular_file(type_ec);
+      if (type_ec || !regular) continue;
       const std::string relative = entry.path().lexically_relative(m_root).generic_string();
       if (m_policy.allow_any) {
         found.insert(relative);

@@ -24,7 +24,10 @@ struct EditPolicy {
 
 // A folder the agent edits, with its policy. Every path is checked before use: an absolute path,
 // a path with a `..` component, or one that resolves (through symlinks) outside the root is
-// refused; so is a path the policy does not allow. Refusals name the path and the rule.
+// refused; so is a path the policy does not allow, as written or as resolved (both must be
+// allowed), and a path with a hidden component (a name starting with '.': .git/hooks/..., .venv,
+// .env) unless it is listed in allowed_files, even with allow_any. Refusals name the path and
+// the rule.
 class Workspace {
  public:
   Workspace(std::filesystem::path root, EditPolicy policy);
@@ -33,8 +36,9 @@ class Workspace {
   const EditPolicy& policy() const { return m_policy; }
 
   // The absolute path for `relative`, or an Error (invalid_argument) saying which rule refused
-  // it: "absolute path", "'..' in path", "resolves outside the workspace", "not a file this
-  // stage may edit (allowed: ...)".
+  // it: "absolute path", "'..' in path", "resolves outside the workspace", "hidden path",
+  // "not a file this stage may edit (allowed: ...)"; for the resolved file, "it resolves to
+  // '<path>', " and the rule.
   core::Result<std::filesystem::path> resolve(std::string_view relative) const;
 
   // Reads a file; nullopt when it does not exist.
@@ -75,11 +79,16 @@ struct ApplyReport {
 
 // Applies blocks in order, each on the file as the previous ones left it. A block that fails
 // does not stop the others. Rules: see match.h for how SEARCH is found (first occurrence only);
-// an empty SEARCH creates the file or appends to it; a block whose REPLACE text is already in
-// the file and whose SEARCH is not is `already_applied`; a block whose SEARCH is not in the file
-// it names but in exactly one other existing allowed file is applied there (and the message says
-// so). Files keep their line ends (CRLF files stay CRLF) and their final newline or lack of one.
-// Each changed file is written once, atomically, after all blocks were tried.
+// an empty SEARCH creates the file or appends to it (a create_only block fails on a file that
+// exists; a needs_context block always fails); a block whose SEARCH is not in the file is
+// `already_applied` only when its REPLACE text is non-blank, is in the file exactly as whole
+// lines, and is not part of the SEARCH text (else it fails, with a note when the REPLACE lines
+// are there); a block whose SEARCH is not in the file it names but in exactly one other existing
+// allowed file is applied there (and the message says so), unless there are more than 200 such
+// files. Files keep their line ends: a file whose line ends are mostly CRLF is written with CRLF
+// on every line, any other keeps its bytes and replaced lines get LF. Files keep their final
+// newline or lack of one. Each changed file is written once, atomically, after all blocks were
+// tried.
 ApplyReport apply_edits(const Workspace& workspace, const std::vector<EditBlock>& blocks);
 
 }  // namespace edit

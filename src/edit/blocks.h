@@ -27,6 +27,14 @@ struct EditBlock {
   std::string replace;      // the lines to put in their place
   bool whole_file = false;  // `replace` is the file's complete new content (whole format)
   int line = 0;             // 1-based line in the reply where the block starts, for feedback
+  // udiff `--- /dev/null`: `replace` is a new file's content. Unlike an empty SEARCH in the diff
+  // format, it is never appended to a file that exists: that fails (unless the file already has
+  // exactly this content).
+  bool create_only = false;
+  // udiff: a hunk of added lines only, with no unchanged or removed lines saying where they go,
+  // for a file that is not `--- /dev/null`. Nothing is applied: the block fails, asking for
+  // context lines.
+  bool needs_context = false;
 };
 
 struct ParsedReply {
@@ -64,13 +72,21 @@ core::Result<ParsedReply> parse_diff_blocks(std::string_view reply, const Fence&
                                             const std::vector<std::string>& known_files = {});
 
 // `whole` format: a path line (as for diff blocks) followed by a fenced block with the complete
-// new content of that file. Each block becomes an EditBlock with whole_file = true.
+// new content of that file. Each block becomes an EditBlock with whole_file = true. The path is
+// on the fence line ("```src/app.py"; a language tag such as "python3.11" is not a path: it needs
+// a '/' or a '.' followed by a letter) or alone on the line before the fence, where it must be a
+// known file or a single word with a '/' or such a '.' ("Output:" and "Usage:" are prose). A
+// fenced block without a path is not an edit (example output, a snippet): it is skipped, not
+// given to any file; one in a shell language is a shell block.
 core::Result<ParsedReply> parse_whole_blocks(std::string_view reply,
                                              const std::vector<std::string>& known_files = {});
 
 // `udiff` format: ```diff fences holding `--- path` / `+++ path` headers and `@@ ... @@` hunks.
 // Each hunk becomes an EditBlock: search = its context and removed lines, replace = its context
-// and added lines. Line numbers in the @@ headers are ignored. `--- /dev/null` creates a file.
+// and added lines. Line numbers in the @@ headers are ignored. Git's a/ and b/ prefixes are
+// removed only when both headers have them (`--- a/x`, `+++ b/x`; /dev/null stands in for
+// either). `--- /dev/null` creates a file: its hunks become one block with create_only set. A
+// hunk of added lines only in any other file gets needs_context (the applier fails it).
 core::Result<ParsedReply> parse_udiff(std::string_view reply);
 
 // Dispatches on `format`.

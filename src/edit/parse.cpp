@@ -423,6 +423,23 @@ bool is_known(std::string_view name, const std::vector<std::string>& known_files
   });
 }
 
+bool is_ascii_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Whether a name found on a fence line or alone on the line before a fence can be a path in the
+// whole format: one word, no URL, with a '/' or a '.' followed by a letter ("x.py",
+// ".gitignore"). "Output", "Usage", "Done." and the language tag "python3.11" are not.
+bool looks_like_path(std::string_view name) {
+  if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) return false;
+  if (contains(name, "://")) return false;
+  if (contains(name, "/")) return true;
+  for (size_t k = 0; k + 1 < name.size(); ++k) {
+    if (name[k] == '.' && is_ascii_letter(name[k + 1])) return true;
+  }
+  return false;
+}
+
 std::string whole_syntax() {
   return "Write each file as its path alone on a line, then the complete new content in a "
          "fence:\n"
@@ -442,8 +459,6 @@ core::Result<ParsedReply> parse_whole_blocks(std::string_view reply,
   const size_t count = lines.size();
 
   ParsedReply parsed;
-  // Fenced blocks with no path and no shell language, as (line index, content).
-  std::vector<std::pair<size_t, std::string>> unnamed;
   size_t previous_end = 0;  // lines before this belong to the previous block
   size_t i = 0;
   while (i < count) {
@@ -454,17 +469,18 @@ core::Result<ParsedReply> parse_whole_blocks(std::string_view reply,
     }
     const std::string opener(open->ticks, '`');
 
-    // The path: on the fence line ("```path/file.py"), else on the line(s) before it, with the
-    // same rules as SEARCH/REPLACE blocks. Unlike those, a name with a space that is not a known
-    // file is taken for prose ("Here is the new file:"), not a path.
+    // The path: on the fence line ("```path/file.py"), else on the line before it, found as for
+    // SEARCH/REPLACE blocks. Unlike those, a name must be a known file or look like a path: a
+    // language tag ("```python3.11") or a line of prose ("Output:", "Here is the new file:") is
+    // not a file name.
     std::optional<std::string> path;
     const std::string on_fence = fence_line_name(open->info);
-    if (!on_fence.empty()) {
+    if (!on_fence.empty() && (looks_like_path(on_fence) || is_known(on_fence, known_files))) {
       path = on_fence;
     } else {
       const size_t window = std::max(previous_end, i >= 3 ? i - 3 : 0);
       path = find_filename(std::span(lines).subspan(window, i - window), opener, known_files);
-      if (path && contains(*path, " ") && !is_known(*path, known_files)) path.reset();
+      if (path && !is_known(*path, known_files) && !looks_like_path(*path)) path.reset();
     }
     const bool shell = !path && is_shell_fence(std::string(k_backticks) + std::string(open->info));
 
@@ -477,7 +493,7 @@ core::Result<ParsedReply> parse_whole_blocks(std::string_view reply,
     if (i >= count) {
       const std::string what = path    ? "the listing of `" + *path + "`"
                                : shell ? "a shell block"
-                                       : "a file listing";
+                                       : "a fenced block";
       return fail(ErrorCode::parse,
                   "Line " + line_number(start) + ": Expected a closing " + opener + ". The " +
                       opener + " fence that opens " + what +
@@ -490,11 +506,13 @@ core::Result<ParsedReply> parse_whole_blocks(std::string_view reply,
     ++i;  // the closing fence
     previous_end = i;
 
+    // A fenced block without a path is not an edit: it is example output or a snippet, and
+    // giving it to a file (aider gives it to the only file in the chat) could overwrite that
+    // file with it. A reply whose only listings lack paths has no edits, which the caller
+    // reports.
     if (shell) {
       parsed.shell_blocks.push_back(std::move(content));
-    } else if (!path) {
-      unnamed.emplace_back(start, std::move(content));
-    } else {
+    } else if (path) {
       parsed.edits.push_back(EditBlock{.path = std::move(*path),
                                        .search = "",
                                        .replace = std::move(content),
@@ -503,24 +521,7 @@ core::Result<ParsedReply> parse_whole_blocks(std::string_view reply,
     }
   }
 
-  if (unnamed.empty()) return parsed;
-  // Aider gives an unnamed listing to the only file in the chat. That is safe only when it is
-  // the reply's one listing: next to named ones it is more likely example output, and taking it
-  // for the file would overwrite the file with it.
-  if (unnamed.size() == 1 && parsed.edits.empty() && known_files.size() == 1) {
-    parsed.edits.push_back(EditBlock{.path = known_files.front(),
-                                     .search = "",
-                                     .replace = std::move(unnamed.front().second),
-                                     .whole_file = true,
-                                     .line = static_cast<int>(unnamed.front().first + 1)});
-    return parsed;
-  }
-  return fail(ErrorCode::parse,
-              "Line " + line_number(unnamed.front().first) +
-                  ": a fenced block with no file name before it. In the whole-file format every "
-                  "fenced block is a complete file; its path must be alone on the line before the "
-                  "opening fence.\n" +
-                  whole_syntax());
+  return parsed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,15 +547,26 @@ core::Error udiff_error(size_t index, std::string problem) {
                                            "\n" + udiff_syntax());
 }
 
-// The path in a `--- ` or `+++ ` header: a tab and what follows (diff -u's timestamp) dropped,
-// and git's a/ and b/ prefixes removed. "/dev/null" stays as it is.
+// The path in a `--- ` or `+++ ` header: a tab and what follows (diff -u's timestamp) dropped.
 std::string header_path(std::string_view line) {
   std::string_view path = line.substr(4);
   const size_t tab = path.find('\t');
   if (tab != std::string_view::npos) path = path.substr(0, tab);
-  path = py_strip(path);
-  if (path.starts_with("a/") || path.starts_with("b/")) path.remove_prefix(2);
-  return std::string(path);
+  return std::string(py_strip(path));
+}
+
+constexpr std::string_view k_dev_null = "/dev/null";
+
+// Git's prefixes: `--- a/path` and `+++ b/path`, with /dev/null for a side that does not exist.
+// They are removed only when the pair is written that way, so that a folder named a/ or b/ in
+// a plain diff (`--- b/x.py`, `+++ b/x.py`) keeps its name.
+void strip_git_prefixes(std::string& old_path, std::string& new_path) {
+  const bool old_git = old_path.starts_with("a/");
+  const bool new_git = new_path.starts_with("b/");
+  if (!old_git && !new_git) return;
+  if (!(old_git || old_path == k_dev_null) || !(new_git || new_path == k_dev_null)) return;
+  if (old_git) old_path.erase(0, 2);
+  if (new_git) new_path.erase(0, 2);
 }
 
 bool is_diff_fence(std::string_view line) {
@@ -579,8 +591,11 @@ struct Hunk {
   std::vector<std::string_view> body;  // its lines as written, prefixes included
 };
 
-// Turns a hunk into an EditBlock; nullopt for one that changes nothing (context only).
-std::optional<EditBlock> hunk_to_block(const std::string& path, Hunk hunk) {
+// Turns a hunk into an EditBlock; nullopt for one that changes nothing (context only). A hunk of
+// added lines only creates the file when it is `new_file` (`--- /dev/null`, where an empty line
+// is an empty added line, there being no context in a new file); elsewhere it has nothing to
+// say where the lines go, and is marked needs_context for the applier to refuse.
+std::optional<EditBlock> hunk_to_block(const std::string& path, Hunk hunk, bool new_file) {
   // Blank lines at the end are spacing before the next header or the closing fence, not context
   // the file must contain.
   while (!hunk.body.empty() && is_empty_line(hunk.body.back())) {
@@ -592,14 +607,20 @@ std::optional<EditBlock> hunk_to_block(const std::string& path, Hunk hunk) {
                   .whole_file = false,
                   .line = static_cast<int>(hunk.start + 1)};
   bool changes = false;
+  bool anchored = false;  // has a context or removed line
   for (const std::string_view line : hunk.body) {
-    const char op = is_empty_line(line) ? ' ' : line.front();
+    const char op = is_empty_line(line) ? (new_file ? '+' : ' ') : line.front();
     const std::string_view text = hunk_text(line);
     if (op != '-') block.replace += text;
     if (op != '+') block.search += text;
     changes = changes || op != ' ';
+    anchored = anchored || op != '+';
   }
   if (!changes) return std::nullopt;
+  if (!anchored) {
+    block.create_only = new_file;
+    block.needs_context = !new_file;
+  }
   return block;
 }
 
@@ -640,12 +661,20 @@ core::Result<ParsedReply> parse_udiff(std::string_view reply) {
     // indented ``` is a context line.
     const size_t fence_line = i;
     const std::string closer(count_leading(stripped, '`'), '`');
-    std::string path;  // the file the current hunks change; empty before any header
+    std::string path;       // the file the current hunks change; empty before any header
+    bool new_file = false;  // the header is `--- /dev/null`
+    // The block that creates the new file, which later hunks of the same header add to.
+    std::optional<size_t> created;
     std::optional<Hunk> hunk;
     const auto finish_hunk = [&] {
       if (!hunk) return;
-      if (std::optional<EditBlock> block = hunk_to_block(path, std::move(*hunk))) {
-        parsed.edits.push_back(std::move(*block));
+      if (std::optional<EditBlock> block = hunk_to_block(path, std::move(*hunk), new_file)) {
+        if (block->create_only && created) {
+          parsed.edits[*created].replace += block->replace;
+        } else {
+          if (block->create_only) created = parsed.edits.size();
+          parsed.edits.push_back(std::move(*block));
+        }
       }
       hunk.reset();
     };
@@ -663,12 +692,15 @@ core::Result<ParsedReply> parse_udiff(std::string_view reply) {
           line.starts_with("--- ") && i + 1 < count && lines[i + 1].starts_with("+++ ");
       if (header || (line.starts_with("+++ ") && !hunk)) {
         finish_hunk();
-        const std::string old_path = header ? header_path(line) : "";
+        std::string old_path = header ? header_path(line) : "";
         if (header) ++i;
-        const std::string new_path = header_path(lines[i]);
+        std::string new_path = header_path(lines[i]);
+        strip_git_prefixes(old_path, new_path);
+        new_file = old_path == k_dev_null;
+        created.reset();
         // `+++ /dev/null` deletes the file: its hunks remove everything, leaving it empty.
-        path = new_path == "/dev/null" ? old_path : new_path;
-        if (path.empty() || path == "/dev/null") {
+        path = new_path == k_dev_null ? old_path : new_path;
+        if (path.empty() || path == k_dev_null) {
           return std::unexpected(udiff_error(i, "the `+++ ` header names no file."));
         }
         continue;

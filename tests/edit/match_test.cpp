@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 
 namespace edit {
@@ -232,12 +231,75 @@ TEST(ClosestLinesTest, FastOnLargeFiles) {
     search += "    value_" + std::to_string(i) + " = compute(input_" + std::to_string(i % 97) +
               ", scale=" + std::to_string(i * 7 % 13) + ") # changed\n";
   }
-  const auto start = std::chrono::steady_clock::now();
   const auto closest = closest_lines(content, search, 0);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(closest);
   EXPECT_TRUE(closest->starts_with("    value_1500 = "));
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 100);
+}
+
+std::string numbered_lines(int from, int to, std::string_view suffix = "") {
+  std::string out;
+  for (int i = from; i < to; ++i) {
+    out += "    value_" + std::to_string(i) + " = compute(input_" + std::to_string(i % 97) + ")" +
+           std::string(suffix) + "\n";
+  }
+  return out;
+}
+
+TEST(ClosestLinesTest, AHugeUnmatchedSearchReturns) {
+  // 100,000 lines and a 2,000-line search found nowhere: too many windows to score them all, so
+  // the work is bounded. Only that it returns is checked.
+  const std::string content = numbered_lines(0, 100000);
+  std::string search;
+  for (int i = 0; i < 2000; ++i)
+    search += "print('unrelated " + std::to_string(i) + "')\n";
+  EXPECT_FALSE(closest_lines(content, search));
+}
+
+TEST(ClosestLinesTest, AHugeSearchIsFoundByItsLinesThatAreInTheFile) {
+  const std::string content = numbered_lines(0, 100000);
+  // Lines 60,000 to 61,999 with every tenth one changed.
+  std::string search;
+  for (int i = 60000; i < 62000; ++i)
+    search += numbered_lines(i, i + 1, i % 10 == 0 ? " # changed" : "");
+  const auto closest = closest_lines(content, search, 1);
+  ASSERT_TRUE(closest);
+  EXPECT_EQ(*closest, numbered_lines(59999, 62001));
+}
+
+TEST(ReplaceFirstTest, RepetitiveContent) {
+  // 50,000 equal lines and a search of 1,000 of them plus one more: every place agrees for a long
+  // way before failing, which must not cost 50,000 x 1,000 comparisons per rule.
+  std::string content;
+  for (int i = 0; i < 50000; ++i)
+    content += "    x = 1\n";
+  std::string search;
+  for (int i = 0; i < 1000; ++i)
+    search += "    x = 1\n";
+  EXPECT_FALSE(replace_first(content, search + "    y = 2\n", "z\n"));
+  // Found at the end, exactly and with another indentation.
+  const std::string ending = content + "    y = 2\n";
+
+  auto done = replace_first(ending, search + "    y = 2\n", "z\n");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->kind, MatchKind::exact);
+  EXPECT_EQ(done->content, content.substr(0, 49000 * 10) + "z\n");
+  std::string unindented;
+  for (int i = 0; i < 1000; ++i)
+    unindented += "x = 1\n";
+  done = replace_first(ending, unindented + "y = 2\n", "z\n");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->kind, MatchKind::indentation);
+  EXPECT_EQ(done->content, content.substr(0, 49000 * 10) + "    z\n");
+}
+
+TEST(ContainsLinesTest, WholeLinesOnly) {
+  EXPECT_TRUE(contains_lines("a\nb = 1\nc\n", "b = 1\n"));
+  EXPECT_TRUE(contains_lines("a\nb = 1", "b = 1"));
+  EXPECT_TRUE(contains_lines("a\nb\nc\n", "a\nb\n"));
+  EXPECT_FALSE(contains_lines("ab = 1\n", "b = 1\n"));
+  EXPECT_FALSE(contains_lines("b = 10\n", "b = 1\n"));
+  EXPECT_FALSE(contains_lines("    b = 1\n", "b = 1\n"));
+  EXPECT_FALSE(contains_lines("a\n", ""));
 }
 
 }  // namespace

@@ -511,21 +511,61 @@ TEST(WholeBlocks, SeveralFilesAndAnEmptyFile) {
   expect_whole(parsed.edits[2], "d.txt", "D\n", 10);
 }
 
-TEST(WholeBlocks, KnownFilesResolveBaseNamesAndALoneFileNeedsNoName) {
-  auto parsed = whole_ok("app.py\n```\nx\n```\n", {"src/app.py"});
-  ASSERT_EQ(parsed.edits.size(), 1u);
-  EXPECT_EQ(parsed.edits[0].path, "src/app.py");
-  // No name, but only one file is in play: it is that file (as aider does).
-  parsed = whole_ok("Here you go:\n```python\nx\n```\n", {"src/app.py"});
+TEST(WholeBlocks, KnownFilesResolveBaseNames) {
+  const auto parsed = whole_ok("app.py\n```\nx\n```\n", {"src/app.py"});
   ASSERT_EQ(parsed.edits.size(), 1u);
   EXPECT_EQ(parsed.edits[0].path, "src/app.py");
 }
 
-TEST(WholeBlocks, AnUnnamedBlockNextToAFileListingIsNotTakenForTheLoneFile) {
-  // With one file in play, the unnamed "output" block must not overwrite it.
-  const std::string message = whole_error(
+TEST(WholeBlocks, AnUnnamedBlockIsNeverGivenToTheLoneFile) {
+  // Only one file is in play, but a block without a name is not that file (aider would take it
+  // for it): it may be example output, which would overwrite experiment.py.
+  auto parsed = whole_ok("Here you go:\n```python\nx\n```\n", {"experiment.py"});
+  EXPECT_TRUE(parsed.edits.empty());
+  parsed = whole_ok("The run prints:\n```\nloss 0.1\n```\n", {"experiment.py"});
+  EXPECT_TRUE(parsed.edits.empty());
+}
+
+TEST(WholeBlocks, AnUnnamedBlockNextToAFileListingIsSkipped) {
+  // The "output" block is neither an edit nor an error: the listing before it still applies.
+  const auto parsed = whole_ok(
       "src/app.py\n```python\nprint(0.1)\n```\nExpected output:\n```\n0.1\n```\n", {"src/app.py"});
-  EXPECT_NE(message.find("Line 6"), std::string::npos) << message;
+  ASSERT_EQ(parsed.edits.size(), 1u);
+  expect_whole(parsed.edits[0], "src/app.py", "print(0.1)\n", 2);
+}
+
+TEST(WholeBlocks, ProseWordsAndLanguageTagsAreNotPaths) {
+  const std::vector<std::string> known = {"a.py", "b.py"};
+  for (const char* reply : {
+           "Output:\n```\n0.1\n```\n",
+           "Usage:\n```\npython a.py --n 3\n```\n",
+           "**Result**\n```\nok\n```\n",
+           "Done.\n```\nok\n```\n",
+           "```python3.11\nx = 1\n```\n",
+           "```3.11\nx = 1\n```\n",
+           "https://example.com/docs\n```\nx\n```\n",
+       }) {
+    const auto parsed = whole_ok(reply, known);
+    EXPECT_TRUE(parsed.edits.empty()) << reply << " gave " << parsed.edits.front().path;
+  }
+  // A language tag that is not a path does not hide the path on the line before.
+  auto parsed = whole_ok("src/app.py\n```python3.11\nx = 1\n```\n", known);
+  ASSERT_EQ(parsed.edits.size(), 1u);
+  expect_whole(parsed.edits[0], "src/app.py", "x = 1\n", 2);
+}
+
+TEST(WholeBlocks, PathsWithoutAnExtensionOrWithADotFile) {
+  // A known file needs no '.' or '/'.
+  auto parsed = whole_ok("Makefile\n```\nall:\n```\n", {"Makefile"});
+  ASSERT_EQ(parsed.edits.size(), 1u);
+  EXPECT_EQ(parsed.edits[0].path, "Makefile");
+  // An unknown one is a path when it has a '/' or a '.' and a letter.
+  parsed = whole_ok(
+      "scripts/run\n```\necho\n```\n.gitignore\n```\n*.pyc\n```\n```python src/x.py\ny\n```\n");
+  ASSERT_EQ(parsed.edits.size(), 3u);
+  EXPECT_EQ(parsed.edits[0].path, "scripts/run");
+  EXPECT_EQ(parsed.edits[1].path, ".gitignore");
+  EXPECT_EQ(parsed.edits[2].path, "src/x.py");
 }
 
 TEST(WholeBlocks, ShellBlocksWithoutAPathAreShellBlocks) {
@@ -536,15 +576,13 @@ TEST(WholeBlocks, ShellBlocksWithoutAPathAreShellBlocks) {
   EXPECT_EQ(parsed.shell_blocks[0], "python a.py\n");
 }
 
-TEST(WholeBlocks, AFenceWithoutAFileNameIsAnError) {
-  // Prose before the fence is not a path.
-  const std::string message =
-      whole_error("Here is the updated file:\n```python\nx = 1\n```\n", {"a.py", "b.py"});
-  EXPECT_NE(message.find("Line 2"), std::string::npos) << message;
-  EXPECT_NE(message.find("path must be alone on the line before the opening fence"),
-            std::string::npos)
-      << message;
-  EXPECT_NE(message.find("path/to/file.ext\n```\n"), std::string::npos) << message;
+TEST(WholeBlocks, AFenceWithoutAFileNameIsNotAnEdit) {
+  // Prose before the fence is not a path; the block is skipped (the caller reports a reply with
+  // no edits).
+  const auto parsed =
+      whole_ok("Here is the updated file:\n```python\nx = 1\n```\n", {"a.py", "b.py"});
+  EXPECT_TRUE(parsed.edits.empty());
+  EXPECT_TRUE(parsed.shell_blocks.empty());
 }
 
 TEST(WholeBlocks, AFenceThatNeverClosesIsAnError) {
@@ -621,6 +659,56 @@ TEST(Udiff, DevNullCreatesAFile) {
       "```diff\n--- /dev/null\n+++ b/new/helper.py\n@@ -0,0 +1,2 @@\n+def f():\n+    pass\n```\n");
   ASSERT_EQ(parsed.edits.size(), 1u);
   expect_block(parsed.edits[0], "new/helper.py", "", "def f():\n    pass\n", 4);
+  EXPECT_TRUE(parsed.edits[0].create_only);
+  EXPECT_FALSE(parsed.edits[0].needs_context);
+}
+
+TEST(Udiff, ANewFileInSeveralHunksIsOneBlock) {
+  // An empty line in a new file's hunk is an empty added line: a new file has no context.
+  const auto parsed = udiff_ok(
+      "```diff\n--- /dev/null\n+++ n.py\n@@ -0,0 +1,3 @@\n+import os\n\n+x = 1\n@@ -0,0 +4 @@\n+y "
+      "= 2\n"
+      "--- a.py\n+++ a.py\n@@ @@\n-p\n+q\n```\n");
+  ASSERT_EQ(parsed.edits.size(), 2u);
+  expect_block(parsed.edits[0], "n.py", "", "import os\n\nx = 1\ny = 2\n", 4);
+  EXPECT_TRUE(parsed.edits[0].create_only);
+  expect_block(parsed.edits[1], "a.py", "p\n", "q\n", 12);
+  EXPECT_FALSE(parsed.edits[1].create_only);
+}
+
+TEST(Udiff, AddedLinesWithoutContextInAnExistingFileNeedContext) {
+  const auto parsed =
+      udiff_ok("```diff\n--- a.py\n+++ a.py\n@@ -10,0 +11,2 @@\n+x = 1\n+y = 2\n```\n");
+  ASSERT_EQ(parsed.edits.size(), 1u);
+  expect_block(parsed.edits[0], "a.py", "", "x = 1\ny = 2\n", 4);
+  EXPECT_TRUE(parsed.edits[0].needs_context);
+  EXPECT_FALSE(parsed.edits[0].create_only);
+  // With a context line it is an ordinary hunk.
+  const auto anchored = udiff_ok("```diff\n--- a.py\n+++ a.py\n@@ @@\n z = 0\n+x = 1\n```\n");
+  ASSERT_EQ(anchored.edits.size(), 1u);
+  EXPECT_FALSE(anchored.edits[0].needs_context);
+  EXPECT_FALSE(anchored.edits[0].create_only);
+}
+
+TEST(Udiff, GitPrefixesAreRemovedOnlyFromGitStyleHeaders) {
+  const auto path_of = [](const std::string& old_header, const std::string& new_header) {
+    const auto parsed =
+        udiff_ok("```diff\n" + old_header + "\n" + new_header + "\n@@ @@\n-x\n+y\n```\n");
+    return parsed.edits.size() == 1 ? parsed.edits[0].path : "<none>";
+  };
+  EXPECT_EQ(path_of("--- a/src/x.py", "+++ b/src/x.py"), "src/x.py");
+  // Folders really named a/ or b/.
+  EXPECT_EQ(path_of("--- a/x.py", "+++ a/x.py"), "a/x.py");
+  EXPECT_EQ(path_of("--- b/x.py", "+++ b/x.py"), "b/x.py");
+  EXPECT_EQ(path_of("--- x.py", "+++ b/x.py"), "b/x.py");
+  // /dev/null stands in for the missing side.
+  EXPECT_EQ(path_of("--- a/gone.py", "+++ /dev/null"), "gone.py");
+  const auto created = udiff_ok("```diff\n--- /dev/null\n+++ b/new.py\n@@ @@\n+x\n```\n");
+  ASSERT_EQ(created.edits.size(), 1u);
+  EXPECT_EQ(created.edits[0].path, "new.py");
+  const auto plain = udiff_ok("```diff\n--- /dev/null\n+++ a/new.py\n@@ @@\n+x\n```\n");
+  ASSERT_EQ(plain.edits.size(), 1u);
+  EXPECT_EQ(plain.edits[0].path, "a/new.py");
 }
 
 TEST(Udiff, EmptyLinesInAHunkAreContext) {
