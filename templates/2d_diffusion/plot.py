@@ -115,11 +115,9 @@ def plot_samples(runs, datasets):
                              squeeze=False)
     for j, name in enumerate(datasets):
         # the same limits for the whole column, taken from the real data
-        real = None
-        for run in runs.values():
-            if name in run["results"]:
-                real = run["results"][name]["real"]
-                break
+        # (from the run that kept the most held-out points)
+        real = max((run["results"][name]["real"] for run in runs.values() if name in run["results"]),
+                   key=len)
         lo, hi = real.min(axis=0), real.max(axis=0)
         pad = 0.15 * (hi - lo).max()
         for i, (row_label, run) in enumerate(rows):
