@@ -30,5 +30,7 @@ struct Command {
 Command llm_command();
 Command doctor_command();
 Command edit_command();
+Command template_command();
+Command experiment_command();
 
 }  // namespace cli

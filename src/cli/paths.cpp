@@ -10,4 +10,24 @@ std::filesystem::path user_data_dir(const core::Environment& env) {
   return std::filesystem::path(".ai-scientist");
 }
 
+std::vector<std::filesystem::path> template_dirs(const core::Environment& env) {
+  std::vector<std::filesystem::path> dirs;
+  if (auto list = env.get("AI_SCIENTIST_TEMPLATES")) {
+    std::size_t start = 0;
+    while (start <= list->size()) {
+      std::size_t colon = list->find(':', start);
+      if (colon == std::string::npos) colon = list->size();
+      if (colon > start) dirs.emplace_back(list->substr(start, colon - start));
+      start = colon + 1;
+    }
+  }
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path().parent_path() / "templates");
+    dirs.push_back(exe.parent_path().parent_path() / "share" / "ai-scientist" / "templates");
+  }
+  return dirs;
+}
+
 }  // namespace cli

@@ -34,12 +34,12 @@ struct TemplateConfig {
 };
 
 struct Template {
-  std::string name;            // the folder's name
+  std::string name;  // the folder's name
   std::filesystem::path dir;
   TemplateConfig config;
   bool has_toml = false;
-  nlohmann::json prompt;       // prompt.json: {"system", "task_description"}
-  nlohmann::json seed_ideas;   // seed_ideas.json: a list
+  nlohmann::json prompt;      // prompt.json: {"system", "task_description"}
+  nlohmann::json seed_ideas;  // seed_ideas.json: a list
 };
 
 // Reads template.toml (when present) over the defaults. Fails with `parse`, naming the file, the

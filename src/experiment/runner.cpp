@@ -1,0 +1,93 @@
+#include "experiment/runner.h"
+
+#include <fmt/format.h>
+
+namespace experiment {
+
+std::string tail(std::string_view text, std::size_t max_chars) {
+  if (text.size() <= max_chars) return std::string(text);
+  return "..." + std::string(text.substr(text.size() - max_chars));
+}
+
+RunExecutor::RunExecutor(const Sandbox& sandbox, RunSettings settings)
+    : m_sandbox(sandbox), m_settings(std::move(settings)) {}
+
+core::Result<RunOutcome> RunExecutor::execute(const std::filesystem::path& idea_dir,
+                                              std::vector<std::string> argv,
+                                              std::chrono::seconds timeout,
+                                              const std::filesystem::path& log_dir,
+                                              const std::string& log_prefix) const {
+  const auto& c = m_settings.config;
+  std::map<std::string, std::string> extra = m_settings.extra_env;
+  if (m_settings.smoke) {
+    for (const auto& [k, v] : c.smoke_env)
+      extra[k] = v;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(log_dir, ec);
+  if (ec) {
+    return core::fail(core::ErrorCode::io,
+                      fmt::format("cannot create {}: {}", log_dir.string(), ec.message()));
+  }
+  SandboxSpec spec;
+  spec.argv = std::move(argv);
+  spec.workdir = idea_dir;
+  for (const auto& ro : c.read_only)
+    spec.read_only.push_back(idea_dir / ro);
+  spec.env = clean_env(idea_dir, extra);
+  spec.limits.timeout = timeout;
+  spec.limits.memory_bytes = c.memory_mb * 1024ull * 1024ull;
+  spec.limits.max_processes = c.processes;
+  spec.stdout_path = log_dir / (log_prefix + "stdout.txt");
+  spec.stderr_path = log_dir / (log_prefix + "stderr.txt");
+  SandboxResult r = TRY(m_sandbox.run(spec));
+
+  RunOutcome out;
+  out.ok = r.ok();
+  out.timed_out = r.timed_out;
+  out.exit_code = r.exit_code;
+  out.term_signal = r.term_signal;
+  out.duration = r.duration;
+  out.stderr_tail = r.stderr_tail;
+  out.stdout_path = spec.stdout_path;
+  out.stderr_path = spec.stderr_path;
+  if (r.timed_out) {
+    out.problem = fmt::format("it timed out after {} s and was stopped", timeout.count());
+  } else if (!r.limit_hit.empty()) {
+    out.problem = fmt::format("it ran into the {} and was stopped", r.limit_hit);
+  } else if (r.term_signal != 0) {
+    out.problem = fmt::format("it was killed by signal {}", r.term_signal);
+  } else if (r.exit_code != 0) {
+    out.problem = fmt::format("it exited with status {}", r.exit_code);
+  }
+  return out;
+}
+
+core::Result<RunOutcome> RunExecutor::run_experiment(const std::filesystem::path& idea_dir,
+                                                     int run) const {
+  const auto& c = m_settings.config;
+  const std::string out_dir = fmt::format("run_{}", run);
+  std::vector<std::string> command = c.run_command;
+  if (m_settings.smoke) command.insert(command.end(), c.smoke_args.begin(), c.smoke_args.end());
+  auto argv = expand_command(command, m_settings.python, out_dir);
+  RunOutcome out = TRY(
+      execute(idea_dir, argv, m_settings.timeout.value_or(c.run_timeout), idea_dir / out_dir, ""));
+  if (out.ok) {
+    auto means = read_means(idea_dir / out_dir);
+    if (means) {
+      out.means = *means;
+    } else {
+      out.ok = false;
+      out.problem = fmt::format("it exited 0, but {}", means.error().message);
+    }
+  }
+  return out;
+}
+
+core::Result<RunOutcome> RunExecutor::run_plot(const std::filesystem::path& idea_dir) const {
+  const auto& c = m_settings.config;
+  auto argv = expand_command(c.plot_command, m_settings.python, "");
+  return execute(idea_dir, argv, m_settings.timeout.value_or(c.plot_timeout), idea_dir, "plot_");
+}
+
+}  // namespace experiment

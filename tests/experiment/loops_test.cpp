@@ -1,0 +1,212 @@
+// The experiment and plot loops on a tiny template, with a scripted model on a loopback server,
+// real edits, and real runs in the sandbox.
+#include "experiment/loops.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "http/curl_transport.h"
+#include "llm/client_factory.h"
+#include "support/fake_clock.h"
+#include "support/fake_llm_server.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+using test_support::FakeOpenAiServer;
+using test_support::openai_reply;
+using test_support::TempDir;
+
+constexpr const char* k_experiment = R"(import argparse
+import json
+import os
+
+LR = 0.1
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--out_dir", default="run_0")
+args = parser.parse_args()
+os.makedirs(args.out_dir, exist_ok=True)
+with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
+    json.dump({"toy": {"means": {"loss": 1 - LR}}}, f)
+print("done")
+)";
+
+constexpr const char* k_plot = R"(import os
+
+labels = {"run_0": "Baseline"}
+for run in labels:
+    if os.path.isdir(run):
+        open(run + "_figure.png", "wb").write(b"not really a png")
+)";
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string edit_reply(const std::string& file, const std::string& search,
+                       const std::string& replace) {
+  return "Changing it.\n\n" + file + "\n```python\n<<<<<<< SEARCH\n" + search + "=======\n" +
+         replace + ">>>>>>> REPLACE\n```\n";
+}
+
+struct LoopRig {
+  FakeOpenAiServer server;
+  TempDir dir;
+  http::CurlTransport transport;
+  test_support::FakeClock clock;
+  core::Environment env;
+  llm::CostLedger ledger;
+  llm::ProviderLimits limits;
+  std::shared_ptr<core::LlmClient> client;
+  std::unique_ptr<edit::Workspace> workspace;
+  std::unique_ptr<experiment::Sandbox> sandbox = experiment::Sandbox::create(true);
+  experiment::IdeaText idea{"lr_sweep", "Learning rate sweep", "Try larger learning rates."};
+  experiment::LoopLimits loop_limits;
+  std::vector<std::string> progress;
+
+  LoopRig() {
+    dir.write_file("experiment.py", k_experiment);
+    dir.write_file("plot.py", k_plot);
+    env.set("OPENAI_BASE_URL", server.base_url());
+    llm::ClientOptions options;
+    options.model_spec = "openai/gpt-4o";
+    options.stream = false;
+    llm::LlmServices services{transport, clock, env, llm::PriceTable::builtin(), ledger, limits};
+    client = *llm::make_client(options, services);
+    edit::EditPolicy policy;
+    policy.allowed_files = {"experiment.py", "plot.py", "notes.txt"};
+    workspace = std::make_unique<edit::Workspace>(dir.path(), policy);
+    EXPECT_TRUE(experiment::write_initial_notes(dir.path(), idea,
+                                                nlohmann::json{{"toy", {{"loss", 0.9}}}}));
+  }
+
+  edit::Coder coder() {
+    edit::CoderOptions options;
+    options.files_in_context = {"experiment.py", "plot.py", "notes.txt"};
+    options.stage = "experiments";
+    return edit::Coder(*client, *workspace, options);
+  }
+
+  experiment::RunExecutor executor(std::optional<std::chrono::seconds> timeout = {}) {
+    experiment::RunSettings settings;
+    settings.python = "/usr/bin/python3";
+    settings.timeout = timeout;
+    return experiment::RunExecutor(*sandbox, settings);
+  }
+
+  core::Result<experiment::ExperimentsResult> run_loop(edit::Coder& coder,
+                                                       const experiment::RunExecutor& executor) {
+    return experiment::run_experiment_loop(
+        coder, executor, dir.path(), idea, nlohmann::json{{"toy", {{"loss", 0.9}}}}, loop_limits,
+        [this](std::string_view line) { progress.emplace_back(line); });
+  }
+
+  std::string user_message(std::size_t request) {
+    return server.bodies().at(request)["messages"].back()["content"].get<std::string>();
+  }
+};
+
+TEST(ExperimentLoop, RunsEachChangeRecordsResultsAndStopsWhenTheAgentIsDone) {
+  LoopRig rig;
+  rig.server.enqueue(openai_reply({edit_reply("experiment.py", "LR = 0.1\n", "LR = 0.2\n")}));
+  rig.server.enqueue(openai_reply({edit_reply("experiment.py", "LR = 0.2\n", "LR = 0.3\n")}));
+  rig.server.enqueue(openai_reply({"ALL_COMPLETED"}));
+  auto coder = rig.coder();
+  auto executor = rig.executor();
+  auto result = rig.run_loop(coder, executor);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->runs_completed, 2);
+  EXPECT_TRUE(result->agent_completed);
+  EXPECT_NE(read_file(rig.dir.path() / "run_1" / "final_info.json").find("0.8"), std::string::npos);
+  EXPECT_NE(read_file(rig.dir.path() / "run_2" / "final_info.json").find("0.7"), std::string::npos);
+  EXPECT_NE(read_file(rig.dir.path() / "run_1.py").find("LR = 0.2"), std::string::npos);
+  // The first prompt carries the idea and the baseline; the second the run's means.
+  EXPECT_NE(rig.user_message(0).find("Learning rate sweep"), std::string::npos);
+  EXPECT_NE(rig.user_message(0).find("0.9"), std::string::npos);
+  std::string second = rig.user_message(1);
+  EXPECT_NE(second.find("Run 1 completed"), std::string::npos) << second;
+  EXPECT_NE(second.find("notes.txt"), std::string::npos);
+  EXPECT_NE(read_file(rig.dir.path() / "notes.txt").find("# Title: Learning rate sweep"),
+            std::string::npos);
+}
+
+TEST(ExperimentLoop, ACrashIsFixedFromTheStderrFeedbackAndItsOutputIsKept) {
+  LoopRig rig;
+  rig.server.enqueue(openai_reply({edit_reply("experiment.py", "LR = 0.1\n",
+                                              "LR = 0.2\nraise RuntimeError('exploded lr')\n")}));
+  rig.server.enqueue(
+      openai_reply({edit_reply("experiment.py", "raise RuntimeError('exploded lr')\n", "\n")}));
+  rig.server.enqueue(openai_reply({"ALL_COMPLETED"}));
+  auto coder = rig.coder();
+  auto executor = rig.executor();
+  auto result = rig.run_loop(coder, executor);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->runs_completed, 1);
+  std::string feedback = rig.user_message(1);
+  EXPECT_NE(feedback.find("Run 1 failed"), std::string::npos) << feedback;
+  EXPECT_NE(feedback.find("exploded lr"), std::string::npos) << feedback;
+  EXPECT_NE(read_file(rig.dir.path() / "failed_runs" / "run_1_attempt_1" / "stderr.txt")
+                .find("exploded lr"),
+            std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(rig.dir.path() / "run_1" / "final_info.json"));
+}
+
+TEST(ExperimentLoop, AMissingFinalInfoAndATimeoutAreFailedAttemptsThatSaySo) {
+  LoopRig rig;
+  rig.loop_limits.max_iters = 2;
+  rig.server.enqueue(openai_reply(
+      {edit_reply("experiment.py", "    json.dump({\"toy\": {\"means\": {\"loss\": 1 - LR}}}, f)\n",
+                  "    pass\n")}));
+  rig.server.enqueue(openai_reply(
+      {edit_reply("experiment.py", "print(\"done\")\n", "import time\ntime.sleep(60)\n")}));
+  auto coder = rig.coder();
+  auto executor = rig.executor(std::chrono::seconds(2));
+  auto result = rig.run_loop(coder, executor);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->runs_completed, 0);
+  EXPECT_NE(result->stop_reason.find("failed 2 times"), std::string::npos) << result->stop_reason;
+  // The experiment opened final_info.json but wrote nothing into it.
+  EXPECT_NE(rig.user_message(1).find("it exited 0, but"), std::string::npos) << rig.user_message(1);
+  EXPECT_NE(rig.user_message(1).find("final_info.json is not a non-empty JSON object"),
+            std::string::npos)
+      << rig.user_message(1);
+  EXPECT_EQ(rig.server.server().request_count(), 2u);
+  bool saw_timeout = false;
+  for (const auto& line : rig.progress)
+    saw_timeout |= line.find("timed out") != std::string::npos;
+  EXPECT_TRUE(saw_timeout);
+}
+
+TEST(ExperimentLoop, AReplyThatChangesNothingIsNotRunAgain) {
+  LoopRig rig;
+  rig.server.enqueue(openai_reply({"I think the code is fine as it is."}));
+  rig.server.enqueue(openai_reply({"ALL_COMPLETED"}));
+  auto coder = rig.coder();
+  auto executor = rig.executor();
+  auto result = rig.run_loop(coder, executor);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->runs_completed, 0);
+  EXPECT_TRUE(result->agent_completed);
+  EXPECT_FALSE(std::filesystem::exists(rig.dir.path() / "run_1"));
+  EXPECT_NE(rig.user_message(1).find("did not change any file"), std::string::npos);
+}
+
+TEST(PlotLoop, EditsThePlotsRunsThemAndRetriesAFailure) {
+  LoopRig rig;
+  rig.server.enqueue(openai_reply({edit_reply("plot.py", "labels = {\"run_0\": \"Baseline\"}\n",
+                                              "labels = {\"run_0\": \"Baseline\"}\nboom()\n")}));
+  rig.server.enqueue(openai_reply({edit_reply("plot.py", "boom()\n", "\n")}));
+  std::filesystem::create_directories(rig.dir.path() / "run_0");
+  auto coder = rig.coder();
+  auto executor = rig.executor();
+  auto result = experiment::run_plot_loop(coder, executor, rig.dir.path(), rig.loop_limits);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_TRUE(result->ok) << result->problem;
+  EXPECT_EQ(result->figures, (std::vector<std::string>{"run_0_figure.png"}));
+  EXPECT_NE(rig.user_message(1).find("NameError"), std::string::npos) << rig.user_message(1);
+}
+
+}  // namespace
