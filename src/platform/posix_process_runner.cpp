@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -43,10 +45,11 @@ constexpr const char* k_default_path = "/bin:/usr/bin";
 constexpr const char* k_shell = "/bin/sh";
 
 // What the child reports through the status pipe when it cannot exec.
-enum class ChildStage : int { setup = 1, chdir = 2, exec = 3 };
+enum class ChildStage : int { setup = 1, chdir = 2, exec = 3, cgroup = 4, rlimit = 5 };
 struct ChildFailure {
   ChildStage stage;
   int error;
+  int index;  // cgroup: which of spec.cgroup_procs
 };
 
 std::string errno_text(int error) {
@@ -130,6 +133,8 @@ struct ExecPlan {
   std::vector<std::string> env_strings;
   std::vector<char*> env_pointers;
   char** envp = nullptr;
+  std::vector<std::string> cgroup_procs;
+  core::ProcessRlimits rlimits;
 
   ExecPlan() = default;
   ExecPlan(const ExecPlan&) = delete;
@@ -169,6 +174,10 @@ core::Result<void> prepare(const ProcessSpec& spec, ExecPlan& plan) {
   }
 
   plan.cwd = spec.cwd.string();
+  for (const std::filesystem::path& file : spec.cgroup_procs) {
+    plan.cgroup_procs.push_back(file.string());
+  }
+  plan.rlimits = spec.rlimits;
 
   for (const std::string& arg : spec.argv) {
     plan.argv.push_back(const_cast<char*>(arg.c_str()));
@@ -195,11 +204,57 @@ core::Result<void> prepare(const ProcessSpec& spec, ExecPlan& plan) {
   return {};
 }
 
-[[noreturn]] void child_fail(int status_fd, ChildStage stage, int error) {
-  const ChildFailure failure{stage, error};
+[[noreturn]] void child_fail(int status_fd, ChildStage stage, int error, int index = 0) {
+  const ChildFailure failure{stage, error, index};
   // Smaller than PIPE_BUF, so written whole or not at all.
   [[maybe_unused]] const ssize_t written = ::write(status_fd, &failure, sizeof(failure));
   ::_exit(127);
+}
+
+// Writes our pid in decimal to `file` (a cgroup's procs file): open, write, close only, as the
+// forked child of a threaded program may do. Returns 0 or an errno value.
+int join_cgroup(const char* file) {
+  char digits[24];
+  char* end = digits + sizeof(digits);
+  char* begin = end;
+  for (unsigned long pid = static_cast<unsigned long>(::getpid()); begin == end || pid > 0;
+       pid /= 10) {
+    *--begin = static_cast<char>('0' + pid % 10);
+  }
+  const int fd = ::open(file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return errno;
+  }
+  const ssize_t size = end - begin;
+  ssize_t written;
+  do {
+    written = ::write(fd, begin, static_cast<std::size_t>(size));
+  } while (written < 0 && errno == EINTR);
+  const int error = written == size ? 0 : (written < 0 ? errno : EIO);
+  ::close(fd);
+  return error;
+}
+
+// Sets soft and hard limit of `resource` to `value`, or to the hard limit when that is lower
+// (which only root could raise). Returns false with errno set when the kernel refuses.
+bool lower_rlimit(int resource, std::uint64_t value) {
+  rlimit current{};
+  if (::getrlimit(resource, &current) != 0) {
+    return false;
+  }
+  rlim_t target = static_cast<rlim_t>(value);
+  if (current.rlim_max != RLIM_INFINITY && current.rlim_max < target) {
+    target = current.rlim_max;
+  }
+  const rlimit wanted{target, target};
+  return ::setrlimit(resource, &wanted) == 0;
+}
+
+bool apply_rlimits(const core::ProcessRlimits& limits) {
+  return (limits.file_bytes == 0 || lower_rlimit(RLIMIT_FSIZE, limits.file_bytes)) &&
+         (limits.processes == 0 || lower_rlimit(RLIMIT_NPROC, limits.processes)) &&
+         (limits.address_space == 0 || lower_rlimit(RLIMIT_AS, limits.address_space)) &&
+         (!limits.no_core_dumps || lower_rlimit(RLIMIT_CORE, 0));
 }
 
 // Runs in the forked child: async-signal-safe calls only. Never returns.
@@ -207,6 +262,18 @@ core::Result<void> prepare(const ProcessSpec& spec, ExecPlan& plan) {
                             int status_fd) {
   // Own process group, so a timeout can signal everything the program starts.
   ::setpgid(0, 0);
+
+  // Into the run's cgroups before anything else, so the limits bind from the first instruction
+  // of the program and whatever it starts cannot be missed when the run is cleaned up.
+  for (std::size_t i = 0; i < plan.cgroup_procs.size(); ++i) {
+    const int error = join_cgroup(plan.cgroup_procs[i].c_str());
+    if (error != 0) {
+      child_fail(status_fd, ChildStage::cgroup, error, static_cast<int>(i));
+    }
+  }
+  if (!apply_rlimits(plan.rlimits)) {
+    child_fail(status_fd, ChildStage::rlimit, errno);
+  }
 
   // Ignored signals stay ignored across exec (a caller ignoring SIGPIPE would pass that on), and
   // handlers must not run in this copy of the caller: give the program default dispositions, then
@@ -272,6 +339,68 @@ class TailBuffer {
   std::size_t m_cap;
   std::string m_data;
   bool m_truncated = false;
+};
+
+// Where one output stream goes: the in-memory tail, and optionally a file that takes the first
+// `cap` bytes (0: all).
+class OutputSink {
+ public:
+  OutputSink(std::size_t tail_cap, std::uint64_t file_cap)
+      : m_tail(tail_cap), m_file_cap(file_cap) {}
+
+  core::Result<void> open_file(const std::filesystem::path& path) {
+    if (path.empty()) {
+      return {};
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      const int error = errno;
+      return core::fail(ErrorCode::io, "cannot write the output file '" + path.string() +
+                                           "': " + errno_text(error));
+    }
+    m_file.reset(fd);
+    return {};
+  }
+
+  void append(const char* data, std::size_t size) {
+    m_tail.append(data, size);
+    if (!m_file) {
+      return;
+    }
+    std::size_t keep = size;
+    if (m_file_cap > 0 && m_written + keep > m_file_cap) {
+      keep = static_cast<std::size_t>(m_file_cap - m_written);
+      m_file_truncated = true;
+    }
+    std::size_t done = 0;
+    while (done < keep) {
+      const ssize_t n = ::write(m_file.get(), data + done, keep - done);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        // Disk full or the like: the file stays as it is; the tail still has the end.
+        m_file.reset();
+        m_file_truncated = true;
+        return;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    m_written += keep;
+    if (m_file_truncated) {
+      m_file.reset();  // the rest is dropped
+    }
+  }
+
+  TailBuffer& tail() { return m_tail; }
+  bool file_truncated() const { return m_file_truncated; }
+
+ private:
+  TailBuffer m_tail;
+  Fd m_file;
+  std::uint64_t m_file_cap;
+  std::uint64_t m_written = 0;
+  bool m_file_truncated = false;
 };
 
 // Writes to a pipe whose reader has gone raise SIGPIPE in the writing thread, whose default
@@ -368,7 +497,7 @@ void earliest(std::optional<Clock::time_point>& wake, Clock::time_point candidat
 }
 
 // Reads one chunk into `buffer`; closes `fd` at end of file or on an error.
-void read_some(Fd& fd, TailBuffer& buffer) {
+void read_some(Fd& fd, OutputSink& buffer) {
   char chunk[k_io_chunk];
   while (true) {
     const ssize_t got = ::read(fd.get(), chunk, sizeof(chunk));
@@ -427,6 +556,15 @@ std::string describe_failure(const ProcessSpec& spec, const ExecPlan& plan,
         return "cannot run '" + name + "' (" + plan.program + "): " + errno_text(failure.error);
       }
       return "cannot run '" + name + "': " + errno_text(failure.error);
+    case ChildStage::cgroup:
+      return "cannot run '" + name + "': cannot join the cgroup of '" +
+             (static_cast<std::size_t>(failure.index) < plan.cgroup_procs.size()
+                  ? plan.cgroup_procs[static_cast<std::size_t>(failure.index)]
+                  : std::string("?")) +
+             "': " + errno_text(failure.error);
+    case ChildStage::rlimit:
+      return "cannot run '" + name +
+             "': cannot set its resource limits: " + errno_text(failure.error);
     case ChildStage::setup:
       break;
   }
@@ -443,6 +581,11 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
 
   ExecPlan plan;
   TRY_VOID(prepare(spec, plan));
+
+  OutputSink out_sink(spec.output_cap, spec.file_cap);
+  OutputSink err_sink(spec.output_cap, spec.file_cap);
+  TRY_VOID(out_sink.open_file(spec.stdout_file));
+  TRY_VOID(err_sink.open_file(spec.stderr_file));
 
   Pipe in = TRY(make_pipe());
   Pipe out = TRY(make_pipe());
@@ -510,9 +653,17 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
     set_nonblocking(stdin_fd.get());
   }
 
-  TailBuffer out_buffer(spec.output_cap);
-  TailBuffer err_buffer(spec.output_cap);
   std::size_t stdin_offset = 0;
+
+  // Signals everything the child started (see ProcessSpec::signal_tree). Only called before the
+  // child is reaped, so its pid, and the group id it leads, cannot have been reused.
+  const auto signal_tree = [&spec, pid](int sig) {
+    if (spec.signal_tree) {
+      spec.signal_tree(static_cast<int>(pid), sig);
+    } else {
+      ::kill(-pid, sig);
+    }
+  };
 
   ProcessResult result;
   std::optional<Clock::time_point> deadline;
@@ -528,6 +679,9 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
     if (!exited && has_exited(pid)) {
       exited = true;
       exit_time = Clock::now();
+      if (spec.kill_leftovers) {
+        signal_tree(SIGKILL);
+      }
     }
     if (exited && !stdout_fd && !stderr_fd) {
       break;
@@ -544,12 +698,12 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
     } else {
       if (deadline && !result.timed_out && now >= *deadline) {
         result.timed_out = true;
-        ::kill(-pid, SIGTERM);
+        signal_tree(SIGTERM);
         kill_at = now + spec.kill_grace;
       }
       if (kill_at && !killed && now >= *kill_at) {
         killed = true;
-        ::kill(-pid, SIGKILL);
+        signal_tree(SIGKILL);
       }
       if (deadline && !result.timed_out) {
         earliest(wake, *deadline);
@@ -585,7 +739,7 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
       }
       // Cannot wait on the pipes any more; stop reading and wait for the child below.
       const int error = errno;
-      ::kill(-pid, SIGKILL);
+      signal_tree(SIGKILL);
       reap(pid);
       return core::fail(ErrorCode::process,
                         "running '" + spec.argv.front() + "': poll: " + errno_text(error));
@@ -597,16 +751,16 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
       write_some(stdin_fd, spec.stdin_data, stdin_offset);
     }
     if (stdout_poll != nullptr && stdout_poll->revents != 0) {
-      read_some(stdout_fd, out_buffer);
+      read_some(stdout_fd, out_sink);
     }
     if (stderr_poll != nullptr && stderr_poll->revents != 0) {
-      read_some(stderr_fd, err_buffer);
+      read_some(stderr_fd, err_sink);
     }
   }
 
   if (result.timed_out && !killed) {
     // The child is gone but may have left members of its group behind, still running.
-    ::kill(-pid, SIGKILL);
+    signal_tree(SIGKILL);
   }
   const std::optional<int> wait_status = reap(pid);
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(exit_time - start);
@@ -617,8 +771,10 @@ core::Result<ProcessResult> PosixProcessRunner::run(const ProcessSpec& spec) {
       result.term_signal = WTERMSIG(*wait_status);
     }
   }
-  std::tie(result.out, result.out_truncated) = out_buffer.take();
-  std::tie(result.err, result.err_truncated) = err_buffer.take();
+  std::tie(result.out, result.out_truncated) = out_sink.tail().take();
+  std::tie(result.err, result.err_truncated) = err_sink.tail().take();
+  result.out_file_truncated = out_sink.file_truncated();
+  result.err_file_truncated = err_sink.file_truncated();
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,13 @@ using core::ProcessSpec;
 namespace {
 
 using test_support::TempDir;
+
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 ProcessSpec shell(const std::string& script) {
   ProcessSpec spec;
@@ -329,6 +337,144 @@ TEST(PosixProcessRunner, ConcurrentRunsFromSeveralThreads) {
   for (int t = 0; t < k_threads; ++t) {
     EXPECT_EQ(failures[t], 0) << "thread " << t;
   }
+}
+
+TEST(PosixProcessRunner, OutputFilesKeepTheStartUpToTheCap) {
+  TempDir dir;
+  ProcessSpec spec = shell("seq 1 10000; echo err >&2");
+  spec.stdout_file = dir.path() / "out.txt";
+  spec.stderr_file = dir.path() / "err.txt";
+  spec.file_cap = 10;
+  spec.output_cap = 6;
+  const ProcessResult result = run_ok(spec);
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(read_file(spec.stdout_file), "1\n2\n3\n4\n5\n");
+  EXPECT_TRUE(result.out_file_truncated);
+  EXPECT_EQ(read_file(spec.stderr_file), "err\n");
+  EXPECT_FALSE(result.err_file_truncated);
+  // The in-memory tail is kept as without files.
+  EXPECT_EQ(result.out, "10000\n");
+  EXPECT_TRUE(result.out_truncated);
+
+  // No cap: all of it; an existing file is truncated first.
+  spec.file_cap = 0;
+  const ProcessResult all = run_ok(spec);
+  EXPECT_EQ(read_file(spec.stdout_file).size(), 48894u);
+  EXPECT_FALSE(all.out_file_truncated);
+
+  // Exactly the cap is not truncated.
+  spec = shell("printf 12345");
+  spec.stdout_file = dir.path() / "exact.txt";
+  spec.file_cap = 5;
+  const ProcessResult exact = run_ok(spec);
+  EXPECT_EQ(read_file(spec.stdout_file), "12345");
+  EXPECT_FALSE(exact.out_file_truncated);
+}
+
+TEST(PosixProcessRunner, OutputFileThatCannotBeOpenedIsAnIoError) {
+  ProcessSpec spec = shell("echo never");
+  spec.stdout_file = "/nonexistent/platform-test-dir/out.txt";
+  platform::PosixProcessRunner runner;
+  const auto result = runner.run(spec);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::io);
+  EXPECT_NE(result.error().message.find("/nonexistent/platform-test-dir/out.txt"),
+            std::string::npos)
+      << result.error().message;
+}
+
+TEST(PosixProcessRunner, SetsResourceLimitsInTheChild) {
+  ProcessSpec spec;
+  spec.argv = {"/bin/cat", "/proc/self/limits"};
+  spec.rlimits.file_bytes = 1 << 20;
+  spec.rlimits.address_space = 1ull << 30;
+  spec.rlimits.processes = 100;
+  spec.rlimits.no_core_dumps = true;
+  const std::string limits = run_ok(spec).out;
+  const auto line = [&limits](const std::string& name) {
+    const std::size_t at = limits.find(name);
+    return at == std::string::npos ? "" : limits.substr(at, limits.find('\n', at) - at);
+  };
+  EXPECT_NE(line("Max file size").find("1048576              1048576"), std::string::npos)
+      << limits;
+  EXPECT_NE(line("Max address space").find("1073741824           1073741824"), std::string::npos)
+      << limits;
+  EXPECT_NE(line("Max processes").find("100                  100"), std::string::npos) << limits;
+  EXPECT_NE(line("Max core file size").find("0                    0"), std::string::npos) << limits;
+
+  // Unset: inherited as they are.
+  spec.rlimits = {};
+  EXPECT_NE(run_ok(spec).out.find("Max file size"), std::string::npos);
+}
+
+TEST(PosixProcessRunner, FileSizeLimitKillsWithSigxfszEvenWhenWeIgnoreIt) {
+  TempDir dir;
+  struct sigaction ignore {};
+  struct sigaction old {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGXFSZ, &ignore, &old);
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "exec head -c 100000 /dev/zero > \"$0\"",
+               (dir.path() / "big").string()};
+  spec.rlimits.file_bytes = 4096;
+  const ProcessResult result = run_ok(spec);
+  ::sigaction(SIGXFSZ, &old, nullptr);
+  EXPECT_EQ(result.term_signal, SIGXFSZ);
+  EXPECT_EQ(fs::file_size(dir.path() / "big"), 4096u);
+}
+
+TEST(PosixProcessRunner, ChildWritesItsPidIntoCgroupFiles) {
+  // Ordinary files stand in for cgroup.procs: the child writes its pid into each before exec.
+  TempDir dir;
+  const fs::path first = dir.write_file("first.procs", "");
+  const fs::path second = dir.write_file("second.procs", "");
+  ProcessSpec spec = shell("echo $$");
+  spec.cgroup_procs = {first, second};
+  const ProcessResult result = run_ok(spec);
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(read_file(first) + "\n", result.out);
+  EXPECT_EQ(read_file(second) + "\n", result.out);
+
+  spec.cgroup_procs = {first, dir.path() / "missing" / "cgroup.procs"};
+  platform::PosixProcessRunner runner;
+  const auto failed = runner.run(spec);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code, ErrorCode::process);
+  EXPECT_NE(failed.error().message.find("missing/cgroup.procs"), std::string::npos)
+      << failed.error().message;
+}
+
+TEST(PosixProcessRunner, SignalTreeDeliversTheTimeoutSignals) {
+  ProcessSpec spec = shell("trap '' TERM; sleep 30");
+  spec.timeout = 100ms;
+  spec.kill_grace = 100ms;
+  std::vector<int> signals;
+  spec.signal_tree = [&signals](int pid, int sig) {
+    signals.push_back(sig);
+    ::kill(-pid, sig);
+  };
+  const ProcessResult result = run_ok(spec);
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_EQ(result.term_signal, SIGKILL);
+  EXPECT_EQ(signals, (std::vector<int>{SIGTERM, SIGKILL}));
+}
+
+TEST(PosixProcessRunner, KillLeftoversEndsWhatTheChildLeftRunning) {
+  ProcessSpec spec = shell("sleep 30 & echo $!");
+  spec.kill_leftovers = true;
+  const auto start = std::chrono::steady_clock::now();
+  const ProcessResult result = run_ok(spec);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 150ms);  // no waiting for the pipes
+  EXPECT_TRUE(result.ok());
+  const pid_t sleeper = std::atoi(result.out.c_str());
+  ASSERT_GT(sleeper, 1) << result.out;
+  // Killed; gone once whoever inherited it has reaped it.
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = ::kill(sleeper, 0) != 0;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(gone);
 }
 
 }  // namespace
