@@ -4,8 +4,10 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "experiment/sandbox.h"
 #include "llm/providers.h"
 #include "platform/executables.h"
 #include "platform/python.h"
@@ -170,8 +172,7 @@ void check_tools(const core::Environment& env, core::ProcessRunner& runner,
   }
 }
 
-void check_sandbox(const core::Environment& env, core::ProcessRunner& runner,
-                   std::vector<CheckResult>& out) {
+void check_sandbox(const core::Environment& env, std::vector<CheckResult>& out) {
   CheckResult r{"sandbox", "bubblewrap", CheckStatus::missing, "", ""};
   auto bwrap = platform::find_executable("bwrap", env.get_or("PATH", ""));
   if (!bwrap) {
@@ -180,39 +181,32 @@ void check_sandbox(const core::Environment& env, core::ProcessRunner& runner,
     out.push_back(std::move(r));
     return;
   }
-  core::ProcessSpec spec;
-  spec.argv = {bwrap->string(),
-               "--unshare-net",
-               "--unshare-pid",
-               "--die-with-parent",
-               "--ro-bind",
-               "/",
-               "/",
-               "--dev",
-               "/dev",
-               "--proc",
-               "/proc",
-               "--tmpfs",
-               "/tmp",
-               "/bin/sh",
-               "-c",
-               "echo sandboxed"};
-  spec.timeout = std::chrono::seconds(20);
-  auto res = runner.run(spec);
-  if (res && res->ok() && res->out.find("sandboxed") != std::string::npos) {
+  // The same probe the runs use, so what doctor says is what a run gets.
+  auto sandbox = experiment::Sandbox::create(true, *bwrap);
+  const auto& caps = sandbox->capabilities();
+  if (caps.bubblewrap) {
     r.status = CheckStatus::ok;
-    r.detail = fmt::format(
-        "{}: created a sandbox (no network, own PID namespace, read-only "
-        "system)",
-        bwrap->string());
+    r.detail = fmt::format("{}: creates a sandbox here", bwrap->string());
   } else {
-    r.detail = fmt::format("{} is installed but cannot create a sandbox here: {}", bwrap->string(),
-                           res ? first_line(res->err) : res.error().message);
+    r.detail = fmt::format("{} cannot create a sandbox here: {}", bwrap->string(),
+                           caps.bubblewrap_problem);
     r.fix =
         "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on "
-        "Ubuntu an AppArmor profile for bwrap), or run inside a container that permits them";
+        "Ubuntu an AppArmor profile for bwrap), or run inside a container that permits them; "
+        "--no-sandbox runs without isolation (not recommended)";
   }
   out.push_back(std::move(r));
+  // Which limits a run gets here, as its manifest will record them.
+  CheckResult limits{"sandbox", "limits", CheckStatus::ok, "", ""};
+  if (!caps.memory_limit || !caps.process_limit) {
+    limits.status = CheckStatus::note;
+    limits.fix =
+        "memory and process limits need a writable cgroup (v2 with delegated memory and "
+        "pids controllers, or v1 memory and pids hierarchies); without one a run can "
+        "exhaust the machine's memory or processes";
+  }
+  limits.detail = fmt::format("{}", fmt::join(caps.describe(caps.bubblewrap), "; "));
+  out.push_back(std::move(limits));
 }
 
 void check_python(const core::Environment& env, core::ProcessRunner& runner,
@@ -292,7 +286,7 @@ std::vector<CheckResult> run_checks(const core::Environment& env, core::ProcessR
   std::vector<CheckResult> out;
   check_llm(env, transport, out);
   check_tools(env, runner, out);
-  check_sandbox(env, runner, out);
+  check_sandbox(env, out);
   check_python(env, runner, out);
   check_gpus(env, runner, out);
   return out;
