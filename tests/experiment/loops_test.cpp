@@ -210,3 +210,33 @@ TEST(PlotLoop, EditsThePlotsRunsThemAndRetriesAFailure) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PlotLoop, APlotThatNeverWorksIsRecordedNotFatal) {
+  LoopRig rig;
+  rig.loop_limits.max_iters = 2;
+  rig.server.enqueue(openai_reply({edit_reply("plot.py", "labels = {\"run_0\": \"Baseline\"}\n",
+                                              "labels = {\"run_0\": \"Baseline\"}\nboom()\n")}));
+  rig.server.enqueue(openai_reply({edit_reply("plot.py", "boom()\n", "bang()\n")}));
+  auto coder = rig.coder();
+  auto executor = rig.executor();
+  auto result = experiment::run_plot_loop(coder, executor, rig.dir.path(), rig.loop_limits);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_FALSE(result->ok);
+  EXPECT_NE(result->problem.find("exited with status 1"), std::string::npos) << result->problem;
+  EXPECT_EQ(rig.server.server().request_count(), 2u);
+}
+
+TEST(NotesStep, AsksForEveryFigureToBeDescribed) {
+  LoopRig rig;
+  rig.server.enqueue(openai_reply({edit_reply(
+      "notes.txt", "Description: Baseline results.\n",
+      "Description: Baseline results.\n\n## Figures\nloss.png shows the loss of every run.\n")}));
+  auto coder = rig.coder();
+  ASSERT_TRUE(experiment::run_notes_step(coder, {"loss.png"}, rig.loop_limits));
+  EXPECT_NE(rig.user_message(0).find("loss.png"), std::string::npos);
+  EXPECT_NE(read_file(rig.dir.path() / "notes.txt").find("loss.png shows"), std::string::npos);
+}
+
+}  // namespace
