@@ -462,9 +462,7 @@ TEST(PosixProcessRunner, SignalTreeDeliversTheTimeoutSignals) {
 TEST(PosixProcessRunner, KillLeftoversEndsWhatTheChildLeftRunning) {
   ProcessSpec spec = shell("sleep 30 & echo $!");
   spec.kill_leftovers = true;
-  const auto start = std::chrono::steady_clock::now();
   const ProcessResult result = run_ok(spec);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 150ms);  // no waiting for the pipes
   EXPECT_TRUE(result.ok());
   const pid_t sleeper = std::atoi(result.out.c_str());
   ASSERT_GT(sleeper, 1) << result.out;
