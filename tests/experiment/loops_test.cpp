@@ -1,6 +1,7 @@
 // The experiment and plot loops on a tiny template, with a scripted model on a loopback server,
 // real edits, and real runs in the sandbox.
 #include "experiment/loops.h"
+#include "experiment/sandboxed_runner.h"
 
 #include <fstream>
 
@@ -237,6 +238,25 @@ TEST(NotesStep, AsksForEveryFigureToBeDescribed) {
   ASSERT_TRUE(experiment::run_notes_step(coder, {"loss.png"}, rig.loop_limits));
   EXPECT_NE(rig.user_message(0).find("loss.png"), std::string::npos);
   EXPECT_NE(read_file(rig.dir.path() / "notes.txt").find("loss.png shows"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(SandboxedLint, PythonChecksRunInsideTheSandbox) {
+  TempDir dir;
+  dir.write_file("broken.py", "def f(:\n    pass\n");
+  dir.write_file("fine.py", "x = 1\n");
+  auto sandbox = experiment::Sandbox::create(true);
+  experiment::SandboxedRunner runner(*sandbox);
+  edit::PythonLint lint(runner, "/usr/bin/python3", std::nullopt);
+  auto report = lint.check(dir.path(), {"broken.py", "fine.py"});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_NE(report->find("broken.py"), std::string::npos) << *report;
+  EXPECT_NE(report->find("SyntaxError"), std::string::npos) << *report;
+  EXPECT_EQ(report->find("fine.py"), std::string::npos) << *report;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "__pycache__"));
 }
 
 }  // namespace

@@ -1,0 +1,63 @@
+#include "experiment/sandboxed_runner.h"
+
+#include <stdlib.h>
+
+#include <fmt/format.h>
+
+namespace experiment {
+namespace {
+
+// A private folder for one run's output files, removed when the run is over.
+class OutputDir {
+ public:
+  OutputDir() {
+    std::error_code ec;
+    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+    if (ec) base = "/tmp";
+    std::string pattern = (base / "ai-scientist-out.XXXXXX").string();
+    if (::mkdtemp(pattern.data())) m_path = pattern;
+  }
+  ~OutputDir() {
+    std::error_code ec;
+    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
+  }
+  const std::filesystem::path& path() const { return m_path; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+}  // namespace
+
+core::Result<core::ProcessResult> SandboxedRunner::run(const core::ProcessSpec& spec) {
+  if (spec.cwd.empty()) {
+    return core::fail(core::ErrorCode::internal,
+                      "SandboxedRunner needs a working folder (the spec's cwd)");
+  }
+  OutputDir out;
+  if (out.path().empty()) {
+    return core::fail(core::ErrorCode::io,
+                      "cannot create a folder for a sandboxed run's output under the temporary "
+                      "directory; check TMPDIR");
+  }
+  SandboxSpec s;
+  s.argv = spec.argv;
+  s.workdir = std::filesystem::absolute(spec.cwd);
+  s.env = clean_env(s.workdir);
+  s.limits.timeout = spec.timeout.count() > 0
+                         ? std::chrono::ceil<std::chrono::seconds>(spec.timeout)
+                         : std::chrono::seconds(600);
+  s.stdout_path = out.path() / "stdout.txt";
+  s.stderr_path = out.path() / "stderr.txt";
+  SandboxResult r = TRY(m_sandbox.run(s));
+  core::ProcessResult p;
+  p.exit_code = r.exit_code;
+  p.term_signal = r.term_signal;
+  p.timed_out = r.timed_out;
+  p.out = r.stdout_tail;
+  p.err = r.stderr_tail;
+  p.elapsed = r.duration;
+  return p;
+}
+
+}  // namespace experiment
