@@ -243,8 +243,12 @@ for target in sys.argv[1:]:
                                      "/usr/ai-scientist-test"});
   const SandboxResult result = run(spec);
   EXPECT_TRUE(result.ok()) << result.stderr_tail;
-  // The other folder lies under /tmp, which is the sandbox's own; the rest is read-only (EROFS).
-  EXPECT_EQ(result.stdout_tail, "refused 2\nrefused 30\nrefused 30\nrefused 30\n");
+  // Every write is refused: a folder under /tmp does not exist in the sandbox's own /tmp (ENOENT),
+  // the rest of the system is read-only (EROFS). The source tree may itself lie under /tmp (a
+  // fresh clone there), so either reason is accepted for it.
+  EXPECT_EQ(result.stdout_tail.find("wrote"), std::string::npos) << result.stdout_tail;
+  EXPECT_TRUE(result.stdout_tail.starts_with("refused 2\n")) << result.stdout_tail;
+  EXPECT_TRUE(result.stdout_tail.ends_with("refused 30\nrefused 30\n")) << result.stdout_tail;
   EXPECT_EQ(read_file(victim), "original");
   EXPECT_FALSE(fs::exists(in_source));
   EXPECT_FALSE(fs::exists("/etc/ai-scientist-test"));
