@@ -102,8 +102,9 @@ int run_template_list(const core::Environment& env) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) continue;
     std::vector<std::filesystem::path> entries;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-      if (e.is_directory(ec)) entries.push_back(e.path());
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->is_directory(type_ec)) entries.push_back(it->path());
     }
     std::sort(entries.begin(), entries.end());
     for (const auto& t : entries) {
@@ -202,7 +203,7 @@ int run_experiment_run(const RunFlags& f, const core::Environment& env) {
   if (auto gpus = env.get("CUDA_VISIBLE_DEVICES"))
     settings.extra_env["CUDA_VISIBLE_DEVICES"] = *gpus;
   experiment::RunExecutor executor(**sandbox, settings);
-  auto out = executor.run_experiment(std::filesystem::absolute(f.dir), f.run);
+  auto out = executor.run_experiment(std::filesystem::absolute(f.dir, ec), f.run);
   if (!out) return fail_with(out.error());
   if (f.json_output) {
     std::cout << core::dump_json(outcome_json(*out), 2) << '\n';

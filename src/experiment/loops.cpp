@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/json.h"
 #include "edit/coder.h"
 #include "resources/resources.h"
 
@@ -28,21 +29,38 @@ void say(const Progress& progress, std::string line) {
   if (progress) progress(line);
 }
 
+// The command as the model should picture it: `python experiment.py --out_dir=run_i`.
 std::string command_text(const std::vector<std::string>& argv) {
-  std::vector<std::string> shown;
-  for (const auto& a : argv)
-    shown.push_back(a == "{python}" ? "python" : a);
-  return fmt::format("{}", fmt::join(shown, " "));
+  return fmt::format("{}", fmt::join(expand_command(argv, "python", "run_i"), " "));
 }
 
 std::vector<std::string> pngs(const std::filesystem::path& dir) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".png") out.push_back(e.path().filename().string());
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".png") out.push_back(it->path().filename().string());
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Files the run depends on changed: edits to notes.txt alone (which the loop asks for after every
+// run) do not make a new experiment.
+bool code_changed(const std::vector<std::string>& files) {
+  return std::any_of(files.begin(), files.end(),
+                     [](const std::string& f) { return f != "notes.txt"; });
+}
+
+// Copies experiment.py to run_N.py. Neither may be a symlink: sandboxed code could have planted
+// one to make the engine copy a file of the user's into the folder, or overwrite one.
+void snapshot(const std::filesystem::path& idea_dir, int run) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path from = idea_dir / "experiment.py";
+  const fs::path to = idea_dir / fmt::format("run_{}.py", run);
+  if (!fs::is_regular_file(fs::symlink_status(from, ec))) return;
+  fs::remove(to, ec);
+  fs::copy_file(from, to, ec);
 }
 
 // Moves a failed run's folder aside, so the next attempt starts clean and the logs survive.
@@ -65,7 +83,7 @@ core::Result<void> write_initial_notes(const std::filesystem::path& idea_dir, co
   out << fmt::format(
       "# Title: {}\n# Experiment description: {}\n## Run 0: Baseline\n"
       "Results: {}\nDescription: Baseline results.\n",
-      idea.title, idea.experiment, baseline_means.dump());
+      idea.title, idea.experiment, core::dump_json(baseline_means));
   if (!out) {
     return core::fail(core::ErrorCode::io,
                       fmt::format("cannot write {}", (idea_dir / "notes.txt").string()));
@@ -85,7 +103,7 @@ core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const Ru
                                    {{"title", idea.title},
                                     {"experiment", idea.experiment},
                                     {"max_runs", std::to_string(limits.max_runs)},
-                                    {"baseline_results", baseline_means.dump(2)},
+                                    {"baseline_results", core::dump_json(baseline_means, 2)},
                                     {"run_command", command_text(config.run_command)}}));
   int run = 1;
   int attempt = 0;
@@ -106,15 +124,13 @@ core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const Ru
       return result;
     }
     ++attempt;
-    if (turn.changed_files.empty()) {
+    if (!code_changed(turn.changed_files)) {
       // Running identical code again would only repeat the last result.
       say(progress, fmt::format("run {}: the reply changed nothing; asking again", run));
       message = TRY(prompt(limits, "run_unchanged.txt", {{"run", std::to_string(run)}}));
       continue;
     }
-    std::error_code ec;
-    std::filesystem::copy_file(idea_dir / "experiment.py", idea_dir / fmt::format("run_{}.py", run),
-                               std::filesystem::copy_options::overwrite_existing, ec);
+    snapshot(idea_dir, run);
     say(progress, fmt::format("run {}/{}: running (attempt {} of {})", run, limits.max_runs,
                               attempt, limits.max_iters));
     RunOutcome outcome = TRY(executor.run_experiment(idea_dir, run));
@@ -125,7 +141,7 @@ core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const Ru
       message = TRY(prompt(limits, "run_succeeded.txt",
                            {{"run", std::to_string(run)},
                             {"next_run", std::to_string(run + 1)},
-                            {"results", outcome.means.dump(2)}}));
+                            {"results", core::dump_json(outcome.means, 2)}}));
       ++run;
       attempt = 0;
       continue;

@@ -63,10 +63,45 @@ core::Result<RunOutcome> RunExecutor::execute(const std::filesystem::path& idea_
   return out;
 }
 
+namespace {
+
+// Makes `idea_dir`/`name` a fresh, empty folder of ours. Whatever was there (a folder left by an
+// earlier attempt, whose stale final_info.json must not pass for this run's, or a symlink planted
+// by sandboxed code) is moved to previous_runs/ rather than deleted. No sandboxed process runs at
+// this point, so nothing can swap the folder between these steps and the run.
+core::Result<void> fresh_run_folder(const std::filesystem::path& idea_dir,
+                                    const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path folder = idea_dir / name;
+  if (fs::exists(fs::symlink_status(folder, ec))) {
+    fs::create_directories(idea_dir / "previous_runs", ec);
+    for (int k = 1;; ++k) {
+      fs::path to = idea_dir / "previous_runs" / fmt::format("{}_{}", name, k);
+      if (fs::exists(fs::symlink_status(to, ec))) continue;
+      fs::rename(folder, to, ec);  // moves a symlink itself, never its target
+      break;
+    }
+    if (ec) {
+      return core::fail(core::ErrorCode::io, fmt::format("cannot move the old {} aside: {}",
+                                                         folder.string(), ec.message()));
+    }
+  }
+  fs::create_directory(folder, ec);
+  if (ec) {
+    return core::fail(core::ErrorCode::io,
+                      fmt::format("cannot create {}: {}", folder.string(), ec.message()));
+  }
+  return {};
+}
+
+}  // namespace
+
 core::Result<RunOutcome> RunExecutor::run_experiment(const std::filesystem::path& idea_dir,
                                                      int run) const {
   const auto& c = m_settings.config;
   const std::string out_dir = fmt::format("run_{}", run);
+  TRY_VOID(fresh_run_folder(idea_dir, out_dir));
   std::vector<std::string> command = c.run_command;
   if (m_settings.smoke) command.insert(command.end(), c.smoke_args.begin(), c.smoke_args.end());
   auto argv = expand_command(command, m_settings.python, out_dir);

@@ -111,7 +111,12 @@ std::vector<std::string> bwrap_prefix(const fs::path& bwrap, bool user_namespace
   for (const std::string& device : accelerator_devices()) {
     argv.insert(argv.end(), {"--dev-bind", device, device});
   }
-  argv.insert(argv.end(), {"--proc", "/proc", "--tmpfs", "/tmp"});
+  // Empty over what holds secrets or ways out: home folders (keys in dotfiles, ~/.ssh, ~/.aws)
+  // and /run (host Unix sockets such as D-Bus or Docker, which a read-only mount and an empty
+  // network namespace do not close). The work folder and read-only folders are bound back on top
+  // later, wherever they are.
+  argv.insert(argv.end(), {"--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run", "--tmpfs",
+                           "/home", "--tmpfs", "/root"});
   return argv;
 }
 
@@ -358,6 +363,16 @@ core::Result<SandboxResult> Sandbox::run(const SandboxSpec& spec) const {
     process.argv.insert(process.argv.end(), {"--bind", workdir, workdir});
     for (const fs::path& folder : spec.read_only) {
       process.argv.insert(process.argv.end(), {"--ro-bind", folder.string(), folder.string()});
+    }
+    // A program installed under a folder the sandbox empties (a virtualenv or pyenv Python in a
+    // home folder) keeps its installation, read-only: the folder above its bin/.
+    const fs::path program(spec.argv.front());
+    for (const char* hidden : {"/home/", "/root/", "/run/"}) {
+      if (program.is_absolute() && program.string().starts_with(hidden)) {
+        const fs::path prefix = program.parent_path().parent_path();
+        process.argv.insert(process.argv.end(), {"--ro-bind", prefix.string(), prefix.string()});
+        break;
+      }
     }
     // The environment reaches the program through bwrap's own (not --setenv: argv is visible to
     // every user in /proc).

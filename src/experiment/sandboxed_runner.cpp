@@ -42,7 +42,8 @@ core::Result<core::ProcessResult> SandboxedRunner::run(const core::ProcessSpec& 
   }
   SandboxSpec s;
   s.argv = spec.argv;
-  s.workdir = std::filesystem::absolute(spec.cwd);
+  std::error_code ec;
+  s.workdir = std::filesystem::absolute(spec.cwd, ec);
   s.env = clean_env(s.workdir);
   s.limits.timeout = spec.timeout.count() > 0
                          ? std::chrono::ceil<std::chrono::seconds>(spec.timeout)

@@ -1,5 +1,6 @@
 #include "experiment/template.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -263,7 +264,8 @@ core::Result<Template> load_template(const std::filesystem::path& dir) {
                                                      dir.string(), fmt::join(problems, "\n  ")));
   }
   Template t;
-  t.dir = std::filesystem::absolute(dir).lexically_normal();
+  std::error_code ec;
+  t.dir = std::filesystem::absolute(dir, ec).lexically_normal();
   t.name = t.dir.filename().string();
   if (t.name.empty()) t.name = t.dir.parent_path().filename().string();
   if (auto toml_text = slurp(dir / "template.toml")) {
@@ -275,8 +277,57 @@ core::Result<Template> load_template(const std::filesystem::path& dir) {
   return t;
 }
 
+namespace {
+
+// Python's json.dump writes NaN, Infinity and -Infinity for diverged metrics, which strict JSON
+// (and nlohmann) rejects. Outside strings they become null, so such a run still reports.
+std::string python_json_to_json(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    std::string_view rest = text.substr(i);
+    if (rest.starts_with("NaN")) {
+      out += "null";
+      i += 2;
+    } else if (rest.starts_with("-Infinity")) {
+      out += "null";
+      i += 8;
+    } else if (rest.starts_with("Infinity")) {
+      out += "null";
+      i += 7;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 core::Result<nlohmann::json> read_means(const std::filesystem::path& run_dir) {
   const auto path = run_dir / "final_info.json";
+  // Results are a few numbers; a file far larger is a bug in the experiment, not something to
+  // load whole and send to the model.
+  constexpr std::uintmax_t k_max_bytes = 16u << 20;
+  std::error_code size_ec;
+  if (auto size = std::filesystem::file_size(path, size_ec); !size_ec && size > k_max_bytes) {
+    return core::fail(ErrorCode::parse,
+                      fmt::format("{} is {} MiB; results must be a small JSON object of condition "
+                                  "-> {{\"means\": {{...}}}} (at most 16 MiB)",
+                                  path.string(), size >> 20));
+  }
   auto text = slurp(path);
   if (!text) {
     return core::fail(ErrorCode::io,
@@ -284,8 +335,14 @@ core::Result<nlohmann::json> read_means(const std::filesystem::path& run_dir) {
                                   "there (an object of condition -> {{\"means\": {{...}}}})",
                                   path.string()));
   }
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.empty()) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(python_json_to_json(*text));
+  } catch (const nlohmann::json::parse_error& e) {
+    return core::fail(ErrorCode::parse,
+                      fmt::format("{} is not valid JSON ({})", path.string(), e.what()));
+  }
+  if (!j.is_object() || j.empty()) {
     return core::fail(ErrorCode::parse,
                       fmt::format("{} is not a non-empty JSON object of condition -> "
                                   "{{\"means\": {{...}}}}",
@@ -298,10 +355,16 @@ core::Result<nlohmann::json> read_means(const std::filesystem::path& run_dir) {
                                                       path.string(), condition));
     }
     const auto& m = value["means"];
-    if (!m.is_number() && !m.is_object()) {
-      return core::fail(ErrorCode::parse,
-                        fmt::format("{}: \"{}\".means must be a number or an object of metrics",
-                                    path.string(), condition));
+    bool numbers = m.is_number() || m.is_null();
+    if (m.is_object()) {
+      numbers = std::all_of(m.begin(), m.end(),
+                            [](const nlohmann::json& v) { return v.is_number() || v.is_null(); });
+    }
+    if (!numbers) {
+      return core::fail(
+          ErrorCode::parse,
+          fmt::format("{}: \"{}\".means must be a number or an object of metric -> number",
+                      path.string(), condition));
     }
     means[condition] = m;
   }

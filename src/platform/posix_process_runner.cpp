@@ -352,7 +352,10 @@ class OutputSink {
     if (path.empty()) {
       return {};
     }
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: the folder may have been written by sandboxed code, which could have planted
+    // a symlink to a file of ours under the log's name.
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
       const int error = errno;
       return core::fail(ErrorCode::io, "cannot write the output file '" + path.string() +

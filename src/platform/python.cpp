@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include <map>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,12 @@ PythonInfo probe(const std::filesystem::path& interpreter, std::string why,
   info.interpreter = interpreter;
   info.why = std::move(why);
   core::ProcessSpec spec;
-  spec.argv = {interpreter.string(), "-c", k_probe};
+  // Isolated (-I: no PYTHON* variables, no user site, no current folder on sys.path), from /,
+  // with nothing in the environment but PATH: an idea folder may hold a numpy.py of the agent's
+  // that must never be imported here, outside the sandbox, next to the user's API keys.
+  spec.argv = {interpreter.string(), "-I", "-c", k_probe};
+  spec.cwd = "/";
+  spec.env = std::map<std::string, std::string>{{"PATH", "/usr/local/bin:/usr/bin:/bin"}};
   spec.timeout = std::chrono::seconds(120);  // importing torch cold can take a while
   auto result = runner.run(spec);
   if (!result) {

@@ -171,8 +171,7 @@ TEST(ExperimentLoop, AMissingFinalInfoAndATimeoutAreFailedAttemptsThatSaySo) {
   EXPECT_NE(result->stop_reason.find("failed 2 times"), std::string::npos) << result->stop_reason;
   // The experiment opened final_info.json but wrote nothing into it.
   EXPECT_NE(rig.user_message(1).find("it exited 0, but"), std::string::npos) << rig.user_message(1);
-  EXPECT_NE(rig.user_message(1).find("final_info.json is not a non-empty JSON object"),
-            std::string::npos)
+  EXPECT_NE(rig.user_message(1).find("final_info.json is not valid JSON"), std::string::npos)
       << rig.user_message(1);
   EXPECT_EQ(rig.server.server().request_count(), 2u);
   bool saw_timeout = false;
@@ -257,6 +256,46 @@ TEST(SandboxedLint, PythonChecksRunInsideTheSandbox) {
   EXPECT_NE(report->find("SyntaxError"), std::string::npos) << *report;
   EXPECT_EQ(report->find("fine.py"), std::string::npos) << *report;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "__pycache__"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RunExecutor, AStaleResultDoesNotPassForANewRunAndPlantedLinksAreMovedAside) {
+  LoopRig rig;
+  TempDir outside;
+  auto victim = outside.write_file("victim.txt", "keep me");
+  // An earlier attempt left results; a planted symlink waits where a log will be written.
+  rig.dir.write_file("run_1/final_info.json", R"({"toy": {"means": {"loss": 0.1}}})");
+  std::filesystem::create_directories(rig.dir.path() / "run_2");
+  std::filesystem::create_symlink(victim, rig.dir.path() / "run_2" / "stdout.txt");
+  rig.dir.write_file("experiment.py", "print('writes nothing')\n");
+  auto executor = rig.executor();
+  auto first = executor.run_experiment(rig.dir.path(), 1);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_FALSE(first->ok);
+  EXPECT_NE(first->problem.find("final_info.json was not written"), std::string::npos);
+  EXPECT_TRUE(
+      std::filesystem::exists(rig.dir.path() / "previous_runs" / "run_1_1" / "final_info.json"));
+  auto second = executor.run_experiment(rig.dir.path(), 2);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(read_file(victim), "keep me");
+  EXPECT_NE(read_file(rig.dir.path() / "run_2" / "stdout.txt").find("writes nothing"),
+            std::string::npos);
+}
+
+TEST(ExperimentLoop, EditingOnlyTheNotesIsNotANewExperiment) {
+  LoopRig rig;
+  rig.server.enqueue(openai_reply({edit_reply("notes.txt", "Description: Baseline results.\n",
+                                              "Description: Baseline results. Planned: LR.\n")}));
+  rig.server.enqueue(openai_reply({"ALL_COMPLETED"}));
+  auto coder = rig.coder();
+  auto executor = rig.executor();
+  auto result = rig.run_loop(coder, executor);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_FALSE(std::filesystem::exists(rig.dir.path() / "run_1"));
+  EXPECT_NE(rig.user_message(0).find("--out_dir=run_i"), std::string::npos) << rig.user_message(0);
 }
 
 }  // namespace

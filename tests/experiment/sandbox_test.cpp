@@ -255,6 +255,18 @@ for target in sys.argv[1:]:
   expect_next_run_works();
 }
 
+TEST_F(SandboxTest, SeesNoHomeFoldersAndNoHostSockets) {
+  // Home folders hold keys in dotfiles; /run holds host Unix sockets (D-Bus, Docker) that a
+  // read-only mount and an empty network namespace would not close.
+  SandboxSpec spec = python(R"py(import os
+for folder in ("/root", "/home", "/run"):
+    print(folder, sorted(os.listdir(folder)))
+)py");
+  const SandboxResult result = run(spec);
+  EXPECT_TRUE(result.ok()) << result.stderr_tail;
+  EXPECT_EQ(result.stdout_tail, "/root []\n/home []\n/run []\n");
+}
+
 TEST_F(SandboxTest, SeesNoApiKey) {
   const std::string secret = "sk-" + unique_marker("secret");
   ::setenv("OPENAI_API_KEY", secret.c_str(), 1);

@@ -154,3 +154,28 @@ TEST(ExpandCommand, FillsInThePythonAndTheRunFolder) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ReadMeans, PythonsNanAndInfinityAreReadAsNull) {
+  TempDir dir;
+  dir.write_file("run_1/final_info.json",
+                 R"({"diverged": {"means": {"loss": NaN, "grad": Infinity, "low": -Infinity,
+                     "note_in_string": 1}}, "label NaN": {"means": 2}})");
+  auto means = experiment::read_means(dir.path() / "run_1");
+  ASSERT_TRUE(means) << means.error().message;
+  EXPECT_TRUE((*means)["diverged"]["loss"].is_null());
+  EXPECT_TRUE((*means)["diverged"]["grad"].is_null());
+  EXPECT_TRUE((*means)["diverged"]["low"].is_null());
+  EXPECT_EQ((*means)["label NaN"], 2);
+}
+
+TEST(ReadMeans, MetricsMustBeNumbers) {
+  TempDir dir;
+  dir.write_file("run_1/final_info.json", R"({"c": {"means": {"loss": "low"}}})");
+  auto means = experiment::read_means(dir.path() / "run_1");
+  ASSERT_FALSE(means);
+  EXPECT_NE(means.error().message.find("metric -> number"), std::string::npos);
+}
+
+}  // namespace
