@@ -482,8 +482,42 @@ bool CgroupSupport::pids() const {
   return std::ranges::any_of(hierarchies, [](const CgroupHierarchy& h) { return h.pids; });
 }
 
+namespace {
+
+// Cgroups of runs whose engine died without cleaning up (kill -9, a power cut): their names carry
+// the engine's pid (unique_name), so a folder whose pid no longer lives is stale. Whatever still
+// runs in it is killed and the folder removed, so crashed runs neither linger nor pile up.
+void sweep_stale(const CgroupSupport& support) {
+  for (const CgroupHierarchy& hierarchy : support.hierarchies) {
+    std::error_code ec;
+    for (fs::directory_iterator it(hierarchy.parent, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      const auto first = name.find('-');
+      const auto second = name.find('-', first + 1);
+      if (first == std::string::npos || second == std::string::npos) continue;
+      const std::string pid = name.substr(first + 1, second - first - 1);
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoll(pid) == ::getpid() || fs::exists(fs::path("/proc") / pid)) {
+        continue;
+      }
+      if (auto procs = read_text(it->path() / "cgroup.procs")) {
+        std::istringstream members(*procs);
+        for (long long member; members >> member;)
+          ::kill(static_cast<pid_t>(member), SIGKILL);
+      }
+      remove_dir(it->path());
+    }
+  }
+}
+
+}  // namespace
+
 const CgroupSupport& probe_cgroups() {
-  static const CgroupSupport support = probe();
+  static const CgroupSupport support = [] {
+    CgroupSupport probed = probe();
+    sweep_stale(probed);
+    return probed;
+  }();
   return support;
 }
 

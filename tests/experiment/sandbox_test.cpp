@@ -1,4 +1,5 @@
 #include "experiment/sandbox.h"
+#include "experiment/cgroups.h"
 
 #include <gtest/gtest.h>
 
@@ -597,6 +598,29 @@ TEST(SandboxUnavailable, RunFailsWithConfigAndSaysSo) {
   const std::vector<std::string> lines = sandbox->capabilities().describe(false);
   ASSERT_FALSE(lines.empty());
   EXPECT_TRUE(lines.front().starts_with("sandbox: none")) << lines.front();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CgroupSweep, CgroupsLeftByADeadEngineAreRemoved) {
+  const experiment::CgroupSupport& support = experiment::probe_cgroups();
+  if (support.hierarchies.empty()) GTEST_SKIP() << "no writable cgroup here: " << support.problem;
+  // A pid that is not running: past the highest pid this kernel hands out.
+  const std::string stale = "run-99999999-3";
+  std::vector<fs::path> made;
+  for (const auto& h : support.hierarchies) {
+    ASSERT_EQ(::mkdir((h.parent / stale).c_str(), 0755), 0) << (h.parent / stale);
+    made.push_back(h.parent / stale);
+  }
+  // A new engine process probes the cgroups when it builds its sandbox (doctor does).
+  std::string command = std::string(AI_SCIENTIST_BINARY) + " doctor --json > /dev/null 2>&1";
+  ASSERT_NE(std::system(command.c_str()), -1);
+  for (const auto& dir : made) {
+    EXPECT_FALSE(fs::exists(dir)) << dir;
+    ::rmdir(dir.c_str());
+  }
 }
 
 }  // namespace
