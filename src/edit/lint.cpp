@@ -1,8 +1,8 @@
 #include "edit/lint.h"
 
-#include <stdlib.h>
-
 #include <fmt/format.h>
+
+#include "core/temp_dir.h"
 
 namespace edit {
 namespace {
@@ -23,26 +23,6 @@ std::string output_of(const core::ProcessResult& r) {
   return text;
 }
 
-// A private folder for bytecode, removed when the check ends.
-class CacheDir {
- public:
-  CacheDir() {
-    std::error_code ec;
-    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string pattern = (base / "ai-scientist-pyc.XXXXXX").string();
-    if (::mkdtemp(pattern.data())) m_path = pattern;
-  }
-  ~CacheDir() {
-    std::error_code ec;
-    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
-  }
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
-};
-
 }  // namespace
 
 PythonLint::PythonLint(core::ProcessRunner& runner, std::filesystem::path python,
@@ -52,7 +32,7 @@ PythonLint::PythonLint(core::ProcessRunner& runner, std::filesystem::path python
 core::Result<std::string> PythonLint::check(const std::filesystem::path& root,
                                             const std::vector<std::string>& files) {
   std::string report;
-  CacheDir cache;
+  core::ScopedTempDir cache("ai-scientist-pyc");
   if (cache.path().empty()) {
     return core::fail(core::ErrorCode::io,
                       "cannot create a folder for Python bytecode under the temporary directory; "

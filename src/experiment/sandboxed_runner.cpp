@@ -1,40 +1,17 @@
 #include "experiment/sandboxed_runner.h"
 
-#include <stdlib.h>
-
 #include <fmt/format.h>
 
+#include "core/temp_dir.h"
+
 namespace experiment {
-namespace {
-
-// A private folder for one run's output files, removed when the run is over.
-class OutputDir {
- public:
-  OutputDir() {
-    std::error_code ec;
-    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string pattern = (base / "ai-scientist-out.XXXXXX").string();
-    if (::mkdtemp(pattern.data())) m_path = pattern;
-  }
-  ~OutputDir() {
-    std::error_code ec;
-    if (!m_path.empty()) std::filesystem::remove_all(m_path, ec);
-  }
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
-};
-
-}  // namespace
 
 core::Result<core::ProcessResult> SandboxedRunner::run(const core::ProcessSpec& spec) {
   if (spec.cwd.empty()) {
     return core::fail(core::ErrorCode::internal,
                       "SandboxedRunner needs a working folder (the spec's cwd)");
   }
-  OutputDir out;
+  core::ScopedTempDir out("ai-scientist-out");
   if (out.path().empty()) {
     return core::fail(core::ErrorCode::io,
                       "cannot create a folder for a sandboxed run's output under the temporary "
