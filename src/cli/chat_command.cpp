@@ -1,8 +1,5 @@
 // `ai-scientist llm chat`: one prompt to one model, through the same client stack the pipeline
 // uses (retries, concurrency limit, costs, budget, transcript).
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -11,10 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
+#include "cli/llm_stack.h"
 #include "cli/paths.h"
-#include "core/clock.h"
 #include "core/json.h"
-#include "http/curl_transport.h"
 #include "llm/client_factory.h"
 #include "llm/providers.h"
 #include "resources/resources.h"
@@ -25,7 +21,7 @@ namespace {
 constexpr std::string_view k_demo_transcript = "data/demo/hello_transcript.jsonl";
 
 struct ChatFlags {
-  std::string model;
+  LlmFlags llm;
   std::string prompt;
   std::string system;
   std::optional<double> temperature;
@@ -33,53 +29,19 @@ struct ChatFlags {
   int samples = 1;
   bool json_output = false;
   bool json_reply = false;
-  bool no_stream = false;
-  std::string base_url;
-  std::optional<double> budget_usd;
-  std::string prices_file;
-  std::string transcript;
-  int max_attempts = 6;
 };
-
-void print_notice(std::string_view message) {
-  std::cerr << "note: " << message << '\n';
-}
 
 int fail_with(const core::Error& e) {
   std::cerr << "error: " << e.message << '\n';
   return k_exit_failure;
 }
 
-core::Result<llm::PriceTable> load_prices(const std::string& file) {
-  if (file.empty()) return llm::PriceTable::builtin();
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return core::fail(core::ErrorCode::config,
-                      fmt::format("cannot read --prices {}: {}", file, std::strerror(errno)));
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return llm::PriceTable::parse(text, file);
-}
-
 int run_chat(const ChatFlags& f, const core::Environment& env) {
-  auto prices = load_prices(f.prices_file);
-  if (!prices) return fail_with(prices.error());
-
-  std::filesystem::path transcript_path = f.transcript.empty()
-                                              ? user_data_dir(env) / "transcripts" / "chat.jsonl"
-                                              : std::filesystem::path(f.transcript);
-  auto transcript = llm::TranscriptWriter::open(transcript_path, llm::api_keys(env));
-  if (!transcript) return fail_with(transcript.error());
-
-  http::CurlTransport transport;
-  core::SteadyClock clock;
-  llm::CostLedger ledger(f.budget_usd);
-  llm::ProviderLimits limits;
-  llm::LlmServices services{transport, clock,  env,         *prices,
-                            ledger,    limits, *transcript, print_notice};
+  auto stack = LlmStack::open(f.llm, env, user_data_dir(env) / "transcripts" / "chat.jsonl");
+  if (!stack) return fail_with(stack.error());
 
   std::shared_ptr<core::LlmClient> client;
-  if (f.model.empty()) {
+  if (f.llm.model.empty()) {
     if (auto keys = llm::remote_key_variables_set(env); !keys.empty()) {
       return fail_with(core::Error(
           core::ErrorCode::invalid_argument,
@@ -95,14 +57,9 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
         "transcript, not a live model. Set a key and pass --model, or use a local server "
         "(--model ollama/MODEL)",
         fmt::join(llm::remote_key_variables(), ", ")));
-    client = llm::decorate(std::move(*replay), services);
+    client = llm::decorate(std::move(*replay), (*stack)->services());
   } else {
-    llm::ClientOptions options;
-    options.model_spec = f.model;
-    if (!f.base_url.empty()) options.base_url = f.base_url;
-    options.stream = !f.no_stream;
-    options.retry.max_attempts = std::max(1, f.max_attempts);
-    auto made = llm::make_client(options, services);
+    auto made = (*stack)->client(f.llm.model);
     if (!made) return fail_with(made.error());
     client = *made;
   }
@@ -118,7 +75,7 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
 
   auto reply = client->complete(request);
   if (!reply) {
-    if (reply.error().code == core::ErrorCode::replay_mismatch && f.model.empty()) {
+    if (reply.error().code == core::ErrorCode::replay_mismatch && f.llm.model.empty()) {
       print_notice("the built-in demo transcript only holds an answer to the prompt \"Say hello\"");
     }
     return fail_with(reply.error());
@@ -134,7 +91,7 @@ int run_chat(const ChatFlags& f, const core::Environment& env) {
         {"latency_ms", reply->latency.count()},
         {"replayed", reply->replayed},
         {"usage", llm::usage_to_json(reply->usage)},
-        {"transcript", (*transcript)->path().string()},
+        {"transcript", (*stack)->transcript_path().string()},
     };
     out["cost_usd"] = reply->cost_usd ? nlohmann::json(*reply->cost_usd) : nlohmann::json(nullptr);
     std::cout << core::dump_json(out, 2) << '\n';
@@ -156,10 +113,6 @@ Command llm_command() {
             auto flags = std::make_shared<ChatFlags>();
             CLI::App* chat = app.add_subcommand("chat", "Send one prompt and print the reply");
             chat->add_option("prompt", flags->prompt, "The user message")->required();
-            chat->add_option("--model,-m", flags->model,
-                             "provider/model, e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5, "
-                             "ollama/qwen2.5-coder:32b, replay/PATH. Without it and without any "
-                             "API key: the built-in demo transcript");
             chat->add_option("--system", flags->system, "System prompt");
             chat->add_option("--temperature", flags->temperature, "Sampling temperature")
                 ->check(CLI::Range(0.0, 2.0));
@@ -171,22 +124,10 @@ Command llm_command() {
                            "Print text, usage, cost and model as JSON");
             chat->add_flag("--json-reply", flags->json_reply,
                            "Ask the model to answer with one JSON object");
-            chat->add_flag("--no-stream", flags->no_stream, "Do not stream the answer");
-            chat->add_option("--llm-base-url", flags->base_url,
-                             "Base URL of the model's provider (overrides its *_BASE_URL); the "
-                             "provider's key, if set, "
-                             "is sent there");
-            chat->add_option("--budget-usd", flags->budget_usd,
-                             "Refuse to start calls once this many dollars are spent")
-                ->check(CLI::NonNegativeNumber);
-            chat->add_option("--prices", flags->prices_file,
-                             "Price table (JSON) to use instead of the built-in one");
-            chat->add_option("--transcript", flags->transcript,
-                             "Append the call to this JSONL transcript (default: "
-                             "$XDG_DATA_HOME/ai-scientist/transcripts/chat.jsonl)");
-            chat->add_option("--max-attempts", flags->max_attempts,
-                             "Tries per call on transient failures (429, 5xx, timeouts)")
-                ->check(CLI::Range(1, 20));
+            flags->llm.add_to(*chat,
+                              "provider/model, e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5, "
+                              "ollama/qwen2.5-coder:32b, replay/PATH. Without it and without any "
+                              "API key: the built-in demo transcript");
             return [flags, &env] { return run_chat(*flags, env); };
           }};
 }
