@@ -32,5 +32,6 @@ Command doctor_command();
 Command edit_command();
 Command template_command();
 Command experiment_command();
+Command ideas_command();
 
 }  // namespace cli
