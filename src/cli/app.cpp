@@ -22,7 +22,8 @@ int run_unguarded(int argc, char** argv, const core::Environment& env) {
   app.fallthrough();
 
   const Command commands[] = {llm_command(),        edit_command(),  template_command(),
-                              experiment_command(), ideas_command(), doctor_command()};
+                              experiment_command(), ideas_command(), lit_command(),
+                              doctor_command()};
   std::function<int()> chosen;
   for (const auto& c : commands) {
     CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.description));

@@ -33,5 +33,6 @@ Command edit_command();
 Command template_command();
 Command experiment_command();
 Command ideas_command();
+Command lit_command();
 
 }  // namespace cli

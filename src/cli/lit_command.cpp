@@ -1,0 +1,185 @@
+// `ai-scientist lit import` and `ai-scientist lit search`: the literature index and sources.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "cli/paths.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "http/curl_transport.h"
+#include "literature/arxiv.h"
+#include "literature/import.h"
+#include "literature/local_index.h"
+#include "literature/openalex.h"
+#include "literature/semantic_scholar.h"
+
+namespace cli {
+namespace {
+
+int fail_with(const core::Error& e) {
+  std::cerr << "error: " << e.message << '\n';
+  return k_exit_failure;
+}
+
+std::filesystem::path lit_db(const std::string& flag, const core::Environment& env) {
+  return flag.empty() ? user_data_dir(env) / "literature.sqlite" : std::filesystem::path(flag);
+}
+
+struct ImportFlags {
+  std::string format;
+  std::vector<std::string> files;
+  std::string db;
+};
+
+int run_import(const ImportFlags& f, const core::Environment& env) {
+  auto format = literature::parse_format(f.format);
+  if (!format) {
+    std::cerr << "error: " << format.error().message << '\n';
+    return k_exit_usage;
+  }
+  const auto db = lit_db(f.db, env);
+  std::error_code ec;
+  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+  auto index = literature::LocalIndex::open(db);
+  if (!index) return fail_with(index.error());
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  int status = k_exit_ok;
+  for (const auto& file : f.files) {
+    const auto size = std::filesystem::file_size(file, ec);
+    auto progress = [&](const literature::ImportCounts& c, long long bytes) {
+      std::string line = fmt::format("{}: {} read, {} added, {} updated, {} skipped", file, c.read,
+                                     c.added, c.updated, c.skipped);
+      if (!ec && size > 0) line += fmt::format(" ({:.0f} %)", 100.0 * bytes / size);
+      std::cerr << (tty ? "\r" + line : line + "\n") << std::flush;
+    };
+    auto counts = literature::import_file(**index, file, *format, progress);
+    if (tty) std::cerr << '\n';
+    if (!counts) {
+      std::cerr << "error: " << counts.error().message << '\n';
+      status = k_exit_failure;
+      continue;
+    }
+    std::cout << fmt::format("{}: {} papers added, {} updated, {} malformed line(s) skipped\n",
+                             file, counts->added, counts->updated, counts->skipped);
+  }
+  if (auto n = (*index)->size()) {
+    std::cout << fmt::format("{} now holds {} papers\n", db.string(), *n);
+  }
+  return status;
+}
+
+struct SearchFlags {
+  std::string query;
+  std::string source = "local";
+  int limit = 10;
+  bool json_output = false;
+  std::string db;
+};
+
+int run_search(const SearchFlags& f, const core::Environment& env) {
+  const auto db = lit_db(f.db, env);
+  std::error_code ec;
+  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+  auto index = literature::LocalIndex::open(db);
+  if (!index) return fail_with(index.error());
+  http::CurlTransport transport;
+  core::SteadyClock clock;
+  auto notice = [](std::string_view m) { std::cerr << "note: " << m << '\n'; };
+  std::unique_ptr<core::LiteratureSource> remote;
+  if (f.source == "s2") {
+    literature::SemanticScholarSettings s;
+    s.api_key = env.get_or("S2_API_KEY", "");
+    s.remote.base_url = env.get_or("S2_BASE_URL", "");
+    s.remote.notice = notice;
+    remote = std::make_unique<literature::SemanticScholar>(transport, clock, s);
+  } else if (f.source == "openalex") {
+    literature::OpenAlexSettings s;
+    s.mailto = env.get_or("OPENALEX_MAILTO", "");
+    s.api_key = env.get_or("OPENALEX_API_KEY", "");
+    s.remote.base_url = env.get_or("OPENALEX_BASE_URL", "");
+    s.remote.notice = notice;
+    remote = std::make_unique<literature::OpenAlex>(transport, clock, s);
+  } else if (f.source == "arxiv") {
+    literature::ArxivSettings s;
+    s.remote.base_url = env.get_or("ARXIV_BASE_URL", "");
+    s.remote.notice = notice;
+    remote = std::make_unique<literature::Arxiv>(transport, clock, s);
+  } else if (f.source != "local") {
+    std::cerr << fmt::format("error: unknown --source '{}': local, s2, openalex or arxiv\n",
+                             f.source);
+    return k_exit_usage;
+  }
+  core::LiteratureSource& source = remote ? *remote : **index;
+  auto papers = source.search(f.query, f.limit);
+  if (!papers) return fail_with(papers.error());
+  // Papers seen remotely join the local index, so later searches find them offline.
+  if (remote && !papers->empty()) {
+    if (auto added = (*index)->add(*papers); !added) notice(added.error().message);
+  }
+  if (f.json_output) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : *papers) {
+      out.push_back({{"title", p.title},
+                     {"authors", p.authors},
+                     {"venue", p.venue},
+                     {"year", p.year ? nlohmann::json(*p.year) : nlohmann::json(nullptr)},
+                     {"citations", p.citation_count ? nlohmann::json(*p.citation_count)
+                                                    : nlohmann::json(nullptr)},
+                     {"abstract", p.abstract},
+                     {"doi", p.doi},
+                     {"arxiv_id", p.arxiv_id},
+                     {"url", p.url},
+                     {"bibtex", p.bibtex},
+                     {"source", p.source}});
+    }
+    std::cout << core::dump_json({{"source", source.name()}, {"papers", out}}, 2) << '\n';
+    return k_exit_ok;
+  }
+  std::cout << fmt::format("{} result(s) from {}\n", papers->size(), source.name());
+  for (std::size_t i = 0; i < papers->size(); ++i) {
+    const auto& p = (*papers)[i];
+    std::string authors = p.authors.empty() ? "" : p.authors.front();
+    if (p.authors.size() > 1) authors += " et al.";
+    std::cout << fmt::format("{}. {} — {}{}{}\n", i + 1, p.title, authors,
+                             p.venue.empty() ? "" : ", " + p.venue,
+                             p.year ? fmt::format(" ({})", *p.year) : "");
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+Command lit_command() {
+  return {
+      "lit", "Search the literature and build the local paper index",
+      [](CLI::App& app, const core::Environment& env) -> std::function<int()> {
+        app.require_subcommand(1);
+        auto imp = std::make_shared<ImportFlags>();
+        auto search = std::make_shared<SearchFlags>();
+        auto chosen = std::make_shared<std::function<int()>>();
+        CLI::App* i = app.add_subcommand("import", "Add bulk dumps to the local index");
+        i->add_option("--format", imp->format, "arxiv, openalex or s2")->required();
+        i->add_option("files", imp->files, "JSON-lines dumps, gzipped or not")->required();
+        i->add_option("--lit-db", imp->db, "The index file (default: the user's data folder)");
+        i->final_callback(
+            [chosen, imp, &env] { *chosen = [imp, &env] { return run_import(*imp, env); }; });
+        CLI::App* s = app.add_subcommand("search", "Search a source for papers");
+        s->add_option("query", search->query, "What to look for")->required();
+        s->add_option("--source", search->source, "local, s2, openalex or arxiv")
+            ->capture_default_str();
+        s->add_option("--limit", search->limit, "Most papers to show")->check(CLI::Range(1, 100));
+        s->add_flag("--json", search->json_output, "Print the papers as JSON");
+        s->add_option("--lit-db", search->db, "The index file (default: the user's data folder)");
+        s->final_callback([chosen, search, &env] {
+          *chosen = [search, &env] { return run_search(*search, env); };
+        });
+        return [chosen] { return (*chosen) ? (*chosen)() : k_exit_usage; };
+      }};
+}
+
+}  // namespace cli
