@@ -8,15 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
+#include "cli/literature_sources.h"
 #include "cli/paths.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "http/curl_transport.h"
-#include "literature/arxiv.h"
 #include "literature/import.h"
 #include "literature/local_index.h"
-#include "literature/openalex.h"
-#include "literature/semantic_scholar.h"
 
 namespace cli {
 namespace {
@@ -89,37 +87,20 @@ int run_search(const SearchFlags& f, const core::Environment& env) {
   if (!index) return fail_with(index.error());
   http::CurlTransport transport;
   core::SteadyClock clock;
-  auto notice = [](std::string_view m) { std::cerr << "note: " << m << '\n'; };
-  std::unique_ptr<core::LiteratureSource> remote;
-  if (f.source == "s2") {
-    literature::SemanticScholarSettings s;
-    s.api_key = env.get_or("S2_API_KEY", "");
-    s.remote.base_url = env.get_or("S2_BASE_URL", "");
-    s.remote.notice = notice;
-    remote = std::make_unique<literature::SemanticScholar>(transport, clock, s);
-  } else if (f.source == "openalex") {
-    literature::OpenAlexSettings s;
-    s.mailto = env.get_or("OPENALEX_MAILTO", "");
-    s.api_key = env.get_or("OPENALEX_API_KEY", "");
-    s.remote.base_url = env.get_or("OPENALEX_BASE_URL", "");
-    s.remote.notice = notice;
-    remote = std::make_unique<literature::OpenAlex>(transport, clock, s);
-  } else if (f.source == "arxiv") {
-    literature::ArxivSettings s;
-    s.remote.base_url = env.get_or("ARXIV_BASE_URL", "");
-    s.remote.notice = notice;
-    remote = std::make_unique<literature::Arxiv>(transport, clock, s);
-  } else if (f.source != "local") {
-    std::cerr << fmt::format("error: unknown --source '{}': local, s2, openalex or arxiv\n",
-                             f.source);
+  auto made = remote_source(f.source, env, transport, clock);
+  if (!made) {
+    std::cerr << "error: " << made.error().message << '\n';
     return k_exit_usage;
   }
+  std::unique_ptr<core::LiteratureSource> remote = std::move(*made);
   core::LiteratureSource& source = remote ? *remote : **index;
   auto papers = source.search(f.query, f.limit);
   if (!papers) return fail_with(papers.error());
   // Papers seen remotely join the local index, so later searches find them offline.
   if (remote && !papers->empty()) {
-    if (auto added = (*index)->add(*papers); !added) notice(added.error().message);
+    if (auto added = (*index)->add(*papers); !added) {
+      std::cerr << "note: " << added.error().message << '\n';
+    }
   }
   if (f.json_output) {
     nlohmann::json out = nlohmann::json::array();

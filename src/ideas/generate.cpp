@@ -6,38 +6,13 @@
 #include <fmt/format.h>
 
 #include "core/json.h"
+#include "ideas/prompts.h"
 #include "llm/json_extract.h"
-#include "resources/resources.h"
 
 namespace ideas {
 namespace {
 
 using nlohmann::json;
-
-core::Result<std::string> prompt(const GenerateOptions& options, std::string_view name,
-                                 const std::vector<std::pair<std::string, std::string>>& values) {
-  std::string path = fmt::format("prompts/ideas/{}", name);
-  auto text = resources::text(path, options.prompts_dir);
-  if (!text) {
-    return core::fail(core::ErrorCode::config, fmt::format("the prompt {} is missing", path));
-  }
-  // Single pass, so inserted text (code, ideas) is never scanned for placeholders.
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text->size()) {
-    std::size_t open = text->find('{', pos);
-    std::size_t close = open == std::string::npos ? open : text->find('}', open + 1);
-    if (open == std::string::npos || close == std::string::npos) break;
-    std::string key = text->substr(open + 1, close - open - 1);
-    auto it =
-        std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
-    out.append(*text, pos, open - pos);
-    out += it != values.end() ? it->second : text->substr(open, close - open + 1);
-    pos = close + 1;
-  }
-  out.append(*text, pos);
-  return out;
-}
 
 // Errors that another attempt cannot fix: stop rather than fail every remaining attempt alike.
 bool fatal(core::ErrorCode code) {
@@ -113,7 +88,7 @@ core::Result<GenerateResult> generate_ideas(core::LlmClient& llm, const Template
     request.system = tmpl.system;
     request.temperature = options.temperature;
     request.context = {"ideas", fmt::format("idea-{}", attempt), 0, ""};
-    auto first = prompt(options, "first.txt",
+    auto first = prompt(options.prompts_dir, "first.txt",
                         {{"task_description", tmpl.task_description},
                          {"code", tmpl.code},
                          {"previous_ideas", core::dump_json(shown_ideas(), 2)},
@@ -144,7 +119,7 @@ core::Result<GenerateResult> generate_ideas(core::LlmClient& llm, const Template
         }
         // One repair request per attempt, quoting what was wrong.
         repaired = true;
-        auto repair = prompt(options, "repair.txt", {{"problem", problem}});
+        auto repair = prompt(options.prompts_dir, "repair.txt", {{"problem", problem}});
         if (!repair) return stop(repair.error());
         request.messages.push_back({core::Role::user, *repair});
         continue;
@@ -152,7 +127,7 @@ core::Result<GenerateResult> generate_ideas(core::LlmClient& llm, const Template
       idea = *parsed;
       if (text.find("I am done") != std::string::npos || round == options.num_reflections) break;
       ++round;
-      auto reflect = prompt(options, "reflection.txt",
+      auto reflect = prompt(options.prompts_dir, "reflection.txt",
                             {{"round", std::to_string(round)},
                              {"num_reflections", std::to_string(options.num_reflections)}});
       if (!reflect) return stop(reflect.error());
