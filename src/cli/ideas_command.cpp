@@ -151,16 +151,17 @@ int run_novelty(const NoveltyFlags& f, const core::Environment& env) {
       f.db.empty() ? user_data_dir(env) / "literature.sqlite" : std::filesystem::path(f.db);
   std::error_code ec;
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
-  auto index = literature::LocalIndex::open(db);
-  if (!index) return fail_with(index.error());
+  auto opened = literature::LocalIndex::open(db);
+  if (!opened) return fail_with(opened.error());
+  std::shared_ptr<literature::LocalIndex> index = std::move(*opened);
   http::CurlTransport transport;
   core::SteadyClock clock;
-  auto remote = remote_source(f.engine, env, transport, clock);
-  if (!remote) {
-    std::cerr << "error: " << remote.error().message << '\n';
-    return k_exit_usage;
+  auto made = literature_source(f.engine, env, transport, clock, index, db);
+  if (!made) {
+    std::cerr << "error: " << made.error().message << '\n';
+    return made.error().code == core::ErrorCode::invalid_argument ? k_exit_usage : k_exit_failure;
   }
-  core::LiteratureSource& source = *remote ? **remote : **index;
+  core::LiteratureSource& source = **made;
 
   auto stack = LlmStack::open(f.llm, env, tmpl->dir / "llm_transcript.jsonl");
   if (!stack) return fail_with(stack.error());
@@ -218,7 +219,7 @@ Command ideas_command() {
             nov->add_option("--template,--experiment", novelty->template_name,
                             "Template name or folder (default: the ideas file's folder)");
             flags_for(novelty->llm, *nov);
-            nov->add_option("--engine", novelty->engine, "local, s2, openalex or arxiv")
+            nov->add_option("--engine", novelty->engine, "local, s2, openalex, arxiv or auto")
                 ->capture_default_str();
             nov->add_option("--max-rounds", novelty->max_rounds, "Search rounds per idea")
                 ->check(CLI::Range(1, 50));

@@ -83,25 +83,21 @@ int run_search(const SearchFlags& f, const core::Environment& env) {
   const auto db = lit_db(f.db, env);
   std::error_code ec;
   if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
-  auto index = literature::LocalIndex::open(db);
-  if (!index) return fail_with(index.error());
+  auto opened = literature::LocalIndex::open(db);
+  if (!opened) return fail_with(opened.error());
+  std::shared_ptr<literature::LocalIndex> index = std::move(*opened);
   http::CurlTransport transport;
   core::SteadyClock clock;
-  auto made = remote_source(f.source, env, transport, clock);
+  auto made = literature_source(f.source, env, transport, clock, index, db);
   if (!made) {
     std::cerr << "error: " << made.error().message << '\n';
-    return k_exit_usage;
+    return made.error().code == core::ErrorCode::invalid_argument ? k_exit_usage : k_exit_failure;
   }
-  std::unique_ptr<core::LiteratureSource> remote = std::move(*made);
-  core::LiteratureSource& source = remote ? *remote : **index;
+  core::LiteratureSource& source = **made;
   auto papers = source.search(f.query, f.limit);
   if (!papers) return fail_with(papers.error());
-  // Papers seen remotely join the local index, so later searches find them offline.
-  if (remote && !papers->empty()) {
-    if (auto added = (*index)->add(*papers); !added) {
-      std::cerr << "note: " << added.error().message << '\n';
-    }
-  }
+  // The papers carry the source that served them (auto says which one answered).
+  const std::string served_by = papers->empty() ? source.name() : papers->front().source;
   if (f.json_output) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : *papers) {
@@ -118,10 +114,10 @@ int run_search(const SearchFlags& f, const core::Environment& env) {
                      {"bibtex", p.bibtex},
                      {"source", p.source}});
     }
-    std::cout << core::dump_json({{"source", source.name()}, {"papers", out}}, 2) << '\n';
+    std::cout << core::dump_json({{"source", served_by}, {"papers", out}}, 2) << '\n';
     return k_exit_ok;
   }
-  std::cout << fmt::format("{} result(s) from {}\n", papers->size(), source.name());
+  std::cout << fmt::format("{} result(s) from {}\n", papers->size(), served_by);
   for (std::size_t i = 0; i < papers->size(); ++i) {
     const auto& p = (*papers)[i];
     std::string authors = p.authors.empty() ? "" : p.authors.front();

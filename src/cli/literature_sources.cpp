@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "literature/arxiv.h"
+#include "literature/auto_source.h"
+#include "literature/cached_source.h"
 #include "literature/openalex.h"
 #include "literature/semantic_scholar.h"
 
@@ -40,6 +42,32 @@ core::Result<std::unique_ptr<core::LiteratureSource>> remote_source(const std::s
   return core::fail(
       core::ErrorCode::invalid_argument,
       fmt::format("unknown literature source '{}': local, s2, openalex or arxiv", name));
+}
+
+core::Result<std::shared_ptr<core::LiteratureSource>> literature_source(
+    const std::string& name, const core::Environment& env, core::HttpTransport& transport,
+    core::Clock& clock, std::shared_ptr<literature::LocalIndex> index,
+    const std::filesystem::path& db) {
+  if (name == "local") return std::shared_ptr<core::LiteratureSource>(index);
+  auto cached =
+      [&](const std::string& remote_name) -> core::Result<std::shared_ptr<core::LiteratureSource>> {
+    std::shared_ptr<core::LiteratureSource> remote =
+        TRY(remote_source(remote_name, env, transport, clock));
+    literature::CacheOptions options;
+    options.index = index;
+    std::shared_ptr<core::LiteratureSource> source =
+        TRY(literature::CachedSource::open(std::move(remote), db, options));
+    return source;
+  };
+  if (name != "auto") return cached(name);
+  std::vector<std::shared_ptr<core::LiteratureSource>> sources;
+  for (const char* remote_name : {"s2", "openalex", "arxiv"})
+    sources.push_back(TRY(cached(remote_name)));
+  sources.push_back(index);
+  literature::AutoOptions options;
+  options.empty_falls_through = true;
+  return std::shared_ptr<core::LiteratureSource>(
+      std::make_shared<literature::AutoSource>(std::move(sources), clock, options));
 }
 
 }  // namespace cli

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -7,6 +8,7 @@
 #include "core/environment.h"
 #include "core/http.h"
 #include "core/literature.h"
+#include "literature/local_index.h"
 
 namespace cli {
 
@@ -17,5 +19,14 @@ core::Result<std::unique_ptr<core::LiteratureSource>> remote_source(const std::s
                                                                     const core::Environment& env,
                                                                     core::HttpTransport& transport,
                                                                     core::Clock& clock);
+
+// The source `name` for searches: "local" is `index`; "s2", "openalex" and "arxiv" are the remote
+// services behind a cache of their answers in `db` (30 days), adding what they find to `index`;
+// "auto" tries Semantic Scholar, OpenAlex, arXiv and then the local index, skipping a source that
+// keeps failing for a while and moving on when one finds nothing.
+core::Result<std::shared_ptr<core::LiteratureSource>> literature_source(
+    const std::string& name, const core::Environment& env, core::HttpTransport& transport,
+    core::Clock& clock, std::shared_ptr<literature::LocalIndex> index,
+    const std::filesystem::path& db);
 
 }  // namespace cli

@@ -59,3 +59,28 @@ TEST(Lit, SearchesSemanticScholarAndKeepsWhatItSaw) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Lit, AutoSaysWhichSourceAnsweredAndARepeatComesFromTheCache) {
+  test_support::TempDir dir;
+  auto db = (dir.path() / "index.sqlite").string();
+  test_support::FakeSemanticScholarServer s2;
+  test_support::S2Paper paper;
+  paper.title = "Progress Measures for Grokking via Mechanistic Interpretability";
+  s2.enqueue_search(test_support::s2_search_reply({paper}));
+  test_support::Cli cli;
+  cli.set_env("S2_BASE_URL", s2.base_url());
+  auto first = cli.run({"lit", "search", "progress measures grokking", "--source", "auto",
+                        "--lit-db", db, "--json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto j = nlohmann::json::parse(first.out);
+  EXPECT_EQ(j["source"], "s2");
+  auto again = cli.run({"lit", "search", "progress measures grokking", "--source", "auto",
+                        "--lit-db", db, "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["papers"].size(), 1u);
+  EXPECT_EQ(s2.requests().size(), 1u);  // the second answer came from the cache
+}
+
+}  // namespace
