@@ -23,6 +23,7 @@ namespace {
 
 struct IdeasFlags {
   LlmFlags llm;
+  std::string prompts;
   std::string template_name;
   int num_ideas = 50;
   int num_reflections = 5;
@@ -101,6 +102,7 @@ int run_generate(const IdeasFlags& f, const core::Environment& env) {
   options.num_ideas = f.num_ideas;
   options.num_reflections = f.num_reflections;
   options.include_seeds = f.include_seeds;
+  options.prompts_dir = f.prompts;
   const std::filesystem::path out =
       f.out.empty() ? tmpl->dir / "ideas.json" : std::filesystem::path(f.out);
   ideas::GenerateResult partial;
@@ -124,6 +126,7 @@ int run_generate(const IdeasFlags& f, const core::Environment& env) {
 
 struct NoveltyFlags {
   LlmFlags llm;
+  std::string prompts;
   std::string ideas_file;
   std::string template_name;
   std::string engine = "local";
@@ -170,6 +173,7 @@ int run_novelty(const NoveltyFlags& f, const core::Environment& env) {
   ideas::NoveltyOptions options;
   options.max_rounds = f.max_rounds;
   options.concurrency = f.concurrency;
+  options.prompts_dir = f.prompts;
   auto checked = ideas::check_ideas_file(**client, source, text, f.ideas_file, options,
                                          [](std::string_view line) { std::cout << line << '\n'; });
   if (!checked) {
@@ -197,6 +201,8 @@ Command ideas_command() {
               llm.add_to(sub, "provider/model, e.g. openai/gpt-4o, or replay/PATH");
             };
             flags_for(flags->llm, *gen);
+            gen->add_option("--prompts", flags->prompts,
+                            "A folder whose prompts/ideas/*.txt replace the built-in prompts");
             gen->add_option("--num-ideas", flags->num_ideas, "Attempts, each a new idea")
                 ->check(CLI::Range(1, 1000));
             gen->add_option("--num-reflections", flags->num_reflections,
@@ -226,6 +232,8 @@ Command ideas_command() {
             nov->add_option("--parallel", novelty->concurrency, "Ideas checked at once")
                 ->check(CLI::Range(1, 16));
             nov->add_option("--lit-db", novelty->db, "The local literature index");
+            nov->add_option("--prompts", novelty->prompts,
+                            "A folder whose prompts/ideas/*.txt replace the built-in prompts");
             nov->final_callback([chosen, novelty, &env] {
               *chosen = [novelty, &env] { return run_novelty(*novelty, env); };
             });

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/scripted_llm_client.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -137,6 +138,23 @@ TEST(GenerateIdeas, AnErrorNoAttemptCanFixStopsWithTheIdeasSoFar) {
   EXPECT_EQ(result.error().code, core::ErrorCode::budget_exceeded);
   ASSERT_EQ(partial.ideas.size(), 1u);
   EXPECT_EQ(partial.ideas[0]["Name"], "kept_idea");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(GenerateIdeas, PromptsCanBeReplacedFromAFolder) {
+  test_support::TempDir dir;
+  dir.write_file("prompts/ideas/first.txt", "CUSTOM PROMPT for {task_description}");
+  ScriptedLlmClient llm;
+  llm.push_text(reply("custom_idea", "I am done"));
+  ideas::GenerateOptions options;
+  options.num_ideas = 1;
+  options.prompts_dir = dir.path();
+  auto result = ideas::generate_ideas(llm, tmpl(), options);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(last_user(llm, 0), "CUSTOM PROMPT for Study grokking.");
 }
 
 }  // namespace
