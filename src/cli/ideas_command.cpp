@@ -36,27 +36,6 @@ int fail_with(const core::Error& e) {
   return k_exit_failure;
 }
 
-// Writes `j` to `path` atomically (a temporary file beside it, then rename), so an interrupted
-// write never leaves half a file where a complete one was.
-core::Result<void> write_json_atomically(const std::filesystem::path& path,
-                                         const nlohmann::json& j) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
-    out << core::dump_json(j, 4) << '\n';
-    if (!out) {
-      return core::fail(core::ErrorCode::io, fmt::format("cannot write {}", tmp.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    return core::fail(core::ErrorCode::io, fmt::format("cannot move {} to {}: {}", tmp.string(),
-                                                       path.string(), ec.message()));
-  }
-  return {};
-}
-
 // The template named `name`: a folder, or a name in the template folders.
 core::Result<experiment::Template> load_named_template(const std::string& name,
                                                        const core::Environment& env) {
@@ -109,7 +88,7 @@ int run_generate(const IdeasFlags& f, const core::Environment& env) {
   auto result = ideas::generate_ideas(
       **client, text, options, [](std::string_view line) { std::cerr << line << '\n'; }, &partial);
   const ideas::GenerateResult& done = result ? *result : partial;
-  if (auto written = write_json_atomically(out, done.ideas); !written) {
+  if (auto written = ideas::write_ideas_file(out, done.ideas); !written) {
     return fail_with(written.error());
   }
   std::cout << fmt::format("{} idea(s) written to {} ({} attempt(s) failed; ${:.4f} spent)\n",
@@ -150,13 +129,10 @@ int run_novelty(const NoveltyFlags& f, const core::Environment& env) {
   if (!tmpl) return fail_with(tmpl.error());
   const ideas::TemplateText text = template_text(*tmpl);
 
-  const std::filesystem::path db =
-      f.db.empty() ? user_data_dir(env) / "literature.sqlite" : std::filesystem::path(f.db);
-  std::error_code ec;
-  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
-  auto opened = literature::LocalIndex::open(db);
+  auto opened = open_literature_index(f.db, env);
   if (!opened) return fail_with(opened.error());
-  std::shared_ptr<literature::LocalIndex> index = std::move(*opened);
+  std::shared_ptr<literature::LocalIndex> index = *opened;
+  const std::filesystem::path db = literature_db_path(f.db, env);
   http::CurlTransport transport;
   core::SteadyClock clock;
   auto made = literature_source(f.engine, env, transport, clock, index, db);

@@ -24,10 +24,6 @@ int fail_with(const core::Error& e) {
   return k_exit_failure;
 }
 
-std::filesystem::path lit_db(const std::string& flag, const core::Environment& env) {
-  return flag.empty() ? user_data_dir(env) / "literature.sqlite" : std::filesystem::path(flag);
-}
-
 struct ImportFlags {
   std::string format;
   std::vector<std::string> files;
@@ -40,11 +36,10 @@ int run_import(const ImportFlags& f, const core::Environment& env) {
     std::cerr << "error: " << format.error().message << '\n';
     return k_exit_usage;
   }
-  const auto db = lit_db(f.db, env);
-  std::error_code ec;
-  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
-  auto index = literature::LocalIndex::open(db);
+  const auto db = literature_db_path(f.db, env);
+  auto index = open_literature_index(f.db, env);
   if (!index) return fail_with(index.error());
+  std::error_code ec;
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   int status = k_exit_ok;
   for (const auto& file : f.files) {
@@ -80,12 +75,10 @@ struct SearchFlags {
 };
 
 int run_search(const SearchFlags& f, const core::Environment& env) {
-  const auto db = lit_db(f.db, env);
-  std::error_code ec;
-  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
-  auto opened = literature::LocalIndex::open(db);
+  auto opened = open_literature_index(f.db, env);
   if (!opened) return fail_with(opened.error());
-  std::shared_ptr<literature::LocalIndex> index = std::move(*opened);
+  std::shared_ptr<literature::LocalIndex> index = *opened;
+  const std::filesystem::path db = literature_db_path(f.db, env);
   http::CurlTransport transport;
   core::SteadyClock clock;
   auto made = literature_source(f.source, env, transport, clock, index, db);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/paths.h"
+
 #include "literature/arxiv.h"
 #include "literature/auto_source.h"
 #include "literature/cached_source.h"
@@ -42,6 +44,19 @@ core::Result<std::unique_ptr<core::LiteratureSource>> remote_source(const std::s
   return core::fail(
       core::ErrorCode::invalid_argument,
       fmt::format("unknown literature source '{}': local, s2, openalex or arxiv", name));
+}
+
+std::filesystem::path literature_db_path(const std::string& flag, const core::Environment& env) {
+  return flag.empty() ? user_data_dir(env) / "literature.sqlite" : std::filesystem::path(flag);
+}
+
+core::Result<std::shared_ptr<literature::LocalIndex>> open_literature_index(
+    const std::string& flag, const core::Environment& env) {
+  const std::filesystem::path db = literature_db_path(flag, env);
+  std::error_code ec;
+  if (db.has_parent_path()) std::filesystem::create_directories(db.parent_path(), ec);
+  std::shared_ptr<literature::LocalIndex> index = TRY(literature::LocalIndex::open(db));
+  return index;
 }
 
 core::Result<std::shared_ptr<core::LiteratureSource>> literature_source(

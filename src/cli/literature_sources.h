@@ -20,6 +20,13 @@ core::Result<std::unique_ptr<core::LiteratureSource>> remote_source(const std::s
                                                                     core::HttpTransport& transport,
                                                                     core::Clock& clock);
 
+// The index file: `flag` (--lit-db), else $XDG_DATA_HOME/ai-scientist/literature.sqlite.
+std::filesystem::path literature_db_path(const std::string& flag, const core::Environment& env);
+
+// The local index at literature_db_path(flag, env), creating its folder when needed.
+core::Result<std::shared_ptr<literature::LocalIndex>> open_literature_index(
+    const std::string& flag, const core::Environment& env);
+
 // The source `name` for searches: "local" is `index`; "s2", "openalex" and "arxiv" are the remote
 // services behind a cache of their answers in `db` (30 days), adding what they find to `index`;
 // "auto" tries Semantic Scholar, OpenAlex, arXiv and then the local index, skipping a source that

@@ -134,9 +134,7 @@ core::Result<NoveltyVerdict> check_novelty(core::LlmClient& llm, core::Literatur
   return verdict;
 }
 
-namespace {
-
-core::Result<void> write_atomically(const std::filesystem::path& path, const json& j) {
+core::Result<void> write_ideas_file(const std::filesystem::path& path, const json& j) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
@@ -151,8 +149,6 @@ core::Result<void> write_atomically(const std::filesystem::path& path, const jso
   }
   return {};
 }
-
-}  // namespace
 
 core::Result<int> check_ideas_file(core::LlmClient& llm, core::LiteratureSource& source,
                                    const TemplateText& tmpl,
@@ -197,7 +193,7 @@ core::Result<int> check_ideas_file(core::LlmClient& llm, core::LiteratureSource&
                                       {"exhausted", verdict->exhausted},
                                       {"papers", verdict->papers}};
       ++checked;
-      if (auto written = write_atomically(ideas_file, ideas); !written && !first_error) {
+      if (auto written = write_ideas_file(ideas_file, ideas); !written && !first_error) {
         first_error = written.error();
       }
       if (progress) {

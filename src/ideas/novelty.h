@@ -41,6 +41,10 @@ core::Result<NoveltyVerdict> check_novelty(core::LlmClient& llm, core::Literatur
                                            const TemplateText& tmpl, const nlohmann::json& idea,
                                            int index, const NoveltyOptions& options);
 
+// Writes `ideas` to `path` atomically (a temporary file beside it, then rename), so an interrupted
+// write never leaves half a file where a complete one was.
+core::Result<void> write_ideas_file(const std::filesystem::path& path, const nlohmann::json& ideas);
+
 // Checks every idea in `ideas_file` (AI Scientist's ideas.json) that has no "novel" key yet, up to
 // options.concurrency at a time, adding "novel" and "novelty_evidence" ({reason, rounds,
 // exhausted, papers}) to each. The file is rewritten atomically after each idea, so an

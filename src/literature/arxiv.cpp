@@ -253,12 +253,6 @@ std::string text(std::string_view contents) {
 
 namespace {
 
-std::string trim_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/')
-    url.pop_back();
-  return url;
-}
-
 std::string field_text(std::string_view entry, std::string_view name) {
   auto e = xml::first(entry, name);
   return e ? xml::text(*e) : std::string();
@@ -373,10 +367,8 @@ Arxiv::Arxiv(core::HttpTransport& transport, core::Clock& clock, ArxivSettings s
     : m_transport(transport),
       m_clock(clock),
       m_settings(std::move(settings)),
-      m_base_url(trim_slashes(m_settings.remote.base_url.empty() ? std::string(k_default_base_url)
-                                                                 : m_settings.remote.base_url)),
-      m_limiter(m_settings.remote.limiter ? m_settings.remote.limiter
-                                          : std::make_shared<RateLimiter>(clock, k_interval)),
+      m_base_url(base_url_of(m_settings.remote, k_default_base_url)),
+      m_limiter(limiter_of(m_settings.remote, clock, k_interval)),
       m_service(arxiv_service()) {}
 
 core::Result<std::vector<Paper>> Arxiv::search(const std::string& query, int limit) {
@@ -392,21 +384,8 @@ core::Result<std::vector<Paper>> Arxiv::search(const std::string& query, int lim
                   url_encode(search_query), std::min(limit, k_max_limit));
   const std::vector<std::pair<std::string, std::string>> headers{
       {"Accept", "application/atom+xml"}};
-  std::function<core::Result<std::vector<Paper>>()> attempt =
-      [&]() -> core::Result<std::vector<Paper>> {
-    auto response =
-        TRY(get_once(m_transport, *m_limiter, m_settings.remote, m_service, url, headers));
-    auto papers = parse_arxiv_feed(response.body);
-    if (!papers) {
-      core::Error e = papers.error();
-      e.message += fmt::format(" (query \"{}\")", quote(query, 80));
-      return std::unexpected(e);
-    }
-    return papers;
-  };
-  auto papers =
-      TRY(with_retries(m_clock, m_settings.remote, m_settings.remote.retry.max_attempts, attempt));
-  if (papers.size() > static_cast<std::size_t>(limit)) papers.resize(limit);
+  auto papers = TRY(fetch_papers(m_transport, *m_limiter, m_clock, m_settings.remote, m_service,
+                                 url, headers, query, limit, parse_arxiv_feed));
   for (auto& p : papers)
     p.bibtex = bibtex_from_metadata(p);
   return papers;

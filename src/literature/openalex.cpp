@@ -16,19 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string trim_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/')
-    url.pop_back();
-  return url;
-}
-
-std::string string_field(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
-
 const json* object_field(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);
@@ -86,10 +73,10 @@ Paper parse_openalex_work(const json& w) {
   Paper p;
   p.source = "openalex";
   if (!w.is_object()) return p;
-  p.title = string_field(w, "title");
-  if (p.title.empty()) p.title = string_field(w, "display_name");
-  p.openalex_id = strip_prefix(string_field(w, "id"), "https://openalex.org/");
-  p.doi = strip_prefix(string_field(w, "doi"), "https://doi.org/");
+  p.title = json_string(w, "title");
+  if (p.title.empty()) p.title = json_string(w, "display_name");
+  p.openalex_id = strip_prefix(json_string(w, "id"), "https://openalex.org/");
+  p.doi = strip_prefix(json_string(w, "doi"), "https://doi.org/");
   if (auto it = w.find("publication_year"); it != w.end() && it->is_number_integer()) {
     p.year = it->get<int>();
   }
@@ -99,14 +86,13 @@ Paper parse_openalex_work(const json& w) {
   if (auto it = w.find("authorships"); it != w.end() && it->is_array()) {
     for (const auto& a : *it) {
       const json* author = object_field(a, "author");
-      std::string name = author ? string_field(*author, "display_name") : std::string();
+      std::string name = author ? json_string(*author, "display_name") : std::string();
       if (!name.empty()) p.authors.push_back(std::move(name));
     }
   }
   if (const json* loc = object_field(w, "primary_location")) {
-    if (const json* src = object_field(*loc, "source"))
-      p.venue = string_field(*src, "display_name");
-    p.url = string_field(*loc, "landing_page_url");
+    if (const json* src = object_field(*loc, "source")) p.venue = json_string(*src, "display_name");
+    p.url = json_string(*loc, "landing_page_url");
   }
   if (auto it = w.find("abstract_inverted_index"); it != w.end()) {
     p.abstract = rebuild_abstract(*it);
@@ -118,7 +104,7 @@ Paper parse_openalex_work(const json& w) {
     p.arxiv_id = p.url.substr(at + std::string_view("arxiv.org/abs/").size());
   }
   if (p.url.empty() && !p.doi.empty()) p.url = "https://doi.org/" + p.doi;
-  if (p.url.empty()) p.url = string_field(w, "id");
+  if (p.url.empty()) p.url = json_string(w, "id");
   return p;
 }
 
@@ -147,10 +133,8 @@ OpenAlex::OpenAlex(core::HttpTransport& transport, core::Clock& clock, OpenAlexS
     : m_transport(transport),
       m_clock(clock),
       m_settings(std::move(settings)),
-      m_base_url(trim_slashes(m_settings.remote.base_url.empty() ? std::string(k_default_base_url)
-                                                                 : m_settings.remote.base_url)),
-      m_limiter(m_settings.remote.limiter ? m_settings.remote.limiter
-                                          : std::make_shared<RateLimiter>(clock, k_interval)),
+      m_base_url(base_url_of(m_settings.remote, k_default_base_url)),
+      m_limiter(limiter_of(m_settings.remote, clock, k_interval)),
       m_service(openalex_service(!m_settings.api_key.empty() || !m_settings.mailto.empty())) {}
 
 core::Result<std::vector<Paper>> OpenAlex::search(const std::string& query, int limit) {
@@ -163,21 +147,8 @@ core::Result<std::vector<Paper>> OpenAlex::search(const std::string& query, int 
   if (!m_settings.mailto.empty()) url += "&mailto=" + url_encode(m_settings.mailto);
   if (!m_settings.api_key.empty()) url += "&api_key=" + url_encode(m_settings.api_key);
   const std::vector<std::pair<std::string, std::string>> headers{{"Accept", "application/json"}};
-  std::function<core::Result<std::vector<Paper>>()> attempt =
-      [&]() -> core::Result<std::vector<Paper>> {
-    auto response =
-        TRY(get_once(m_transport, *m_limiter, m_settings.remote, m_service, url, headers));
-    auto papers = parse_openalex_search(response.body);
-    if (!papers) {
-      core::Error e = papers.error();
-      e.message += fmt::format(" (query \"{}\")", quote(query, 80));
-      return std::unexpected(e);
-    }
-    return papers;
-  };
-  auto papers =
-      TRY(with_retries(m_clock, m_settings.remote, m_settings.remote.retry.max_attempts, attempt));
-  if (papers.size() > static_cast<std::size_t>(limit)) papers.resize(limit);
+  auto papers = TRY(fetch_papers(m_transport, *m_limiter, m_clock, m_settings.remote, m_service,
+                                 url, headers, query, limit, parse_openalex_search));
   for (auto& p : papers)
     p.bibtex = bibtex_from_metadata(p);
   return papers;

@@ -177,4 +177,45 @@ core::Result<core::HttpResponse> get_once(
   return response;
 }
 
+std::string base_url_of(const RemoteOptions& options, std::string_view fallback) {
+  std::string url = options.base_url.empty() ? std::string(fallback) : options.base_url;
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  return url;
+}
+
+std::shared_ptr<RateLimiter> limiter_of(const RemoteOptions& options, core::Clock& clock,
+                                        core::Clock::Duration interval) {
+  return options.limiter ? options.limiter : std::make_shared<RateLimiter>(clock, interval);
+}
+
+std::string json_string(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return {};
+  return it->get<std::string>();
+}
+
+core::Result<std::vector<core::Paper>> fetch_papers(
+    core::HttpTransport& transport, RateLimiter& limiter, core::Clock& clock,
+    const RemoteOptions& options, const ServiceInfo& service, const std::string& url,
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view query,
+    int limit,
+    const std::function<core::Result<std::vector<core::Paper>>(std::string_view)>& parse) {
+  std::function<core::Result<std::vector<core::Paper>>()> attempt =
+      [&]() -> core::Result<std::vector<core::Paper>> {
+    auto response = TRY(get_once(transport, limiter, options, service, url, headers));
+    auto papers = parse(response.body);
+    if (!papers) {
+      core::Error e = papers.error();
+      e.message += fmt::format(" (query \"{}\")", quote(query, 80));
+      return std::unexpected(e);
+    }
+    return papers;
+  };
+  auto papers = TRY(with_retries(clock, options, options.retry.max_attempts, attempt));
+  if (papers.size() > static_cast<std::size_t>(limit)) papers.resize(limit);
+  return papers;
+}
+
 }  // namespace literature

@@ -12,10 +12,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/http.h"
+#include "core/literature.h"
 #include "llm/retry.h"
 
 // What the remote literature sources (Semantic Scholar, OpenAlex, arXiv) share: request pacing,
@@ -142,5 +144,25 @@ core::Result<T> with_retries(core::Clock& clock, const RemoteOptions& options, i
     if (wait.count() > 0) clock.sleep_for(wait);
   }
 }
+
+// The service's address: options.base_url, else `fallback`, without trailing slashes.
+std::string base_url_of(const RemoteOptions& options, std::string_view fallback);
+
+// options.limiter when the caller shares one, else a new limiter at `interval`.
+std::shared_ptr<RateLimiter> limiter_of(const RemoteOptions& options, core::Clock& clock,
+                                        core::Clock::Duration interval);
+
+// The string at j[key], or "" when j is not an object or the value is missing or not a string.
+std::string json_string(const nlohmann::json& j, const char* key);
+
+// One search: GET `url` (paced by `limiter`, retried as with_retries does), its body turned into
+// papers by `parse`; a body `parse` rejects is retried like any malformed answer, its error naming
+// `query`. At most `limit` papers. BibTeX is left to the caller.
+core::Result<std::vector<core::Paper>> fetch_papers(
+    core::HttpTransport& transport, RateLimiter& limiter, core::Clock& clock,
+    const RemoteOptions& options, const ServiceInfo& service, const std::string& url,
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view query,
+    int limit,
+    const std::function<core::Result<std::vector<core::Paper>>(std::string_view)>& parse);
 
 }  // namespace literature

@@ -18,19 +18,6 @@ namespace {
 constexpr std::string_view k_search_fields =
     "title,authors,venue,year,abstract,citationCount,externalIds,url,citationStyles";
 
-std::string trim_slashes(std::string url) {
-  while (!url.empty() && url.back() == '/')
-    url.pop_back();
-  return url;
-}
-
-std::string string_field(const json& j, const char* key) {
-  if (!j.is_object()) return {};
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return {};
-  return it->get<std::string>();
-}
-
 ServiceInfo s2_service(bool key_set) {
   return ServiceInfo{.name = "s2",
                      .display_name = "Semantic Scholar",
@@ -46,14 +33,14 @@ Paper parse_s2_paper(const json& j) {
   Paper p;
   p.source = "s2";
   if (!j.is_object()) return p;
-  p.s2_id = string_field(j, "paperId");
-  p.title = string_field(j, "title");
-  p.venue = string_field(j, "venue");
-  p.abstract = string_field(j, "abstract");
-  p.url = string_field(j, "url");
+  p.s2_id = json_string(j, "paperId");
+  p.title = json_string(j, "title");
+  p.venue = json_string(j, "venue");
+  p.abstract = json_string(j, "abstract");
+  p.url = json_string(j, "url");
   if (auto it = j.find("authors"); it != j.end() && it->is_array()) {
     for (const auto& a : *it) {
-      std::string name = string_field(a, "name");
+      std::string name = json_string(a, "name");
       if (!name.empty()) p.authors.push_back(std::move(name));
     }
   }
@@ -64,11 +51,11 @@ Paper parse_s2_paper(const json& j) {
     p.citation_count = it->get<long long>();
   }
   if (auto it = j.find("externalIds"); it != j.end() && it->is_object()) {
-    p.doi = string_field(*it, "DOI");
-    p.arxiv_id = string_field(*it, "ArXiv");
+    p.doi = json_string(*it, "DOI");
+    p.arxiv_id = json_string(*it, "ArXiv");
   }
   if (auto it = j.find("citationStyles"); it != j.end() && it->is_object()) {
-    p.bibtex = string_field(*it, "bibtex");
+    p.bibtex = json_string(*it, "bibtex");
   }
   return p;
 }
@@ -104,10 +91,8 @@ SemanticScholar::SemanticScholar(core::HttpTransport& transport, core::Clock& cl
     : m_transport(transport),
       m_clock(clock),
       m_settings(std::move(settings)),
-      m_base_url(trim_slashes(m_settings.remote.base_url.empty() ? std::string(k_default_base_url)
-                                                                 : m_settings.remote.base_url)),
-      m_limiter(m_settings.remote.limiter ? m_settings.remote.limiter
-                                          : std::make_shared<RateLimiter>(clock, k_interval)),
+      m_base_url(base_url_of(m_settings.remote, k_default_base_url)),
+      m_limiter(limiter_of(m_settings.remote, clock, k_interval)),
       m_service(s2_service(!m_settings.api_key.empty())) {}
 
 std::vector<std::pair<std::string, std::string>> SemanticScholar::headers() const {
@@ -124,21 +109,8 @@ core::Result<std::vector<Paper>> SemanticScholar::search(const std::string& quer
   const int asked = std::min(limit, k_max_limit);
   const std::string url = fmt::format("{}/graph/v1/paper/search?query={}&limit={}&fields={}",
                                       m_base_url, url_encode(query), asked, k_search_fields);
-  std::function<core::Result<std::vector<Paper>>()> attempt =
-      [&]() -> core::Result<std::vector<Paper>> {
-    auto response =
-        TRY(get_once(m_transport, *m_limiter, m_settings.remote, m_service, url, headers()));
-    auto papers = parse_s2_search(response.body);
-    if (!papers) {
-      core::Error e = papers.error();
-      e.message += fmt::format(" (query \"{}\")", quote(query, 80));
-      return std::unexpected(e);
-    }
-    return papers;
-  };
-  auto papers =
-      TRY(with_retries(m_clock, m_settings.remote, m_settings.remote.retry.max_attempts, attempt));
-  if (papers.size() > static_cast<std::size_t>(limit)) papers.resize(limit);
+  auto papers = TRY(fetch_papers(m_transport, *m_limiter, m_clock, m_settings.remote, m_service,
+                                 url, headers(), query, limit, parse_s2_search));
 
   // BibTeX for results that came without it: by id first, then from the metadata. Once the
   // service rate-limits these fetches, the rest go straight to the metadata.
