@@ -17,7 +17,7 @@ packages=(
   g++ cmake ninja-build pkg-config clang-format git ca-certificates
   # libraries the engine links
   libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libcli11-dev libfmt-dev
-  libpoppler-cpp-dev libtomlplusplus-dev zlib1g-dev
+  libpoppler-cpp-dev libtomlplusplus-dev zlib1g-dev libcsv-dev
   # tests: GoogleTest and the loopback servers
   libgtest-dev libgmock-dev libcpp-httplib-dev
   # benchmarks (bench/)

@@ -21,9 +21,10 @@ int run_unguarded(int argc, char** argv, const core::Environment& env) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  const Command commands[] = {llm_command(),        edit_command(),  template_command(),
-                              experiment_command(), ideas_command(), lit_command(),
-                              doctor_command()};
+  const Command commands[] = {llm_command(),          edit_command(),   template_command(),
+                              experiment_command(),   ideas_command(),  lit_command(),
+                              writeup_command(),      paper_command(),  review_command(),
+                              review_bench_command(), launch_command(), doctor_command()};
   std::function<int()> chosen;
   for (const auto& c : commands) {
     CLI::App* sub = app.add_subcommand(std::string(c.name), std::string(c.description));

@@ -34,5 +34,10 @@ Command template_command();
 Command experiment_command();
 Command ideas_command();
 Command lit_command();
+Command review_bench_command();
+Command review_command();
+Command paper_command();
+Command writeup_command();
+Command launch_command();
 
 }  // namespace cli

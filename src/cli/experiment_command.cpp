@@ -9,6 +9,7 @@
 
 #include "cli/app.h"
 #include "cli/paths.h"
+#include "cli/sandbox_flags.h"
 #include "core/json.h"
 #include "experiment/runner.h"
 #include "experiment/sandbox.h"
@@ -24,22 +25,6 @@ int fail_with(const core::Error& e) {
   return k_exit_failure;
 }
 
-// The template named `name_or_dir`: a folder path, or a name found in the template folders.
-core::Result<std::filesystem::path> find_template(const std::string& name_or_dir,
-                                                  const core::Environment& env) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(name_or_dir, ec)) return std::filesystem::path(name_or_dir);
-  std::vector<std::string> searched;
-  for (const auto& dir : template_dirs(env)) {
-    if (std::filesystem::is_directory(dir / name_or_dir, ec)) return dir / name_or_dir;
-    searched.push_back(dir.string());
-  }
-  return core::fail(core::ErrorCode::invalid_argument,
-                    fmt::format("no template '{}' (looked in: {}); `ai-scientist template list` "
-                                "shows the templates, or give a folder",
-                                name_or_dir, fmt::join(searched, ", ")));
-}
-
 // The interpreter for "{python}": the template's own, else the resolved one (see doctor).
 core::Result<std::string> python_for(const experiment::TemplateConfig& config,
                                      const core::Environment& env) {
@@ -47,21 +32,6 @@ core::Result<std::string> python_for(const experiment::TemplateConfig& config,
   platform::PosixProcessRunner runner;
   auto py = TRY(platform::resolve_python(env, runner));
   return py.interpreter.string();
-}
-
-core::Result<std::unique_ptr<experiment::Sandbox>> make_sandbox(bool no_sandbox) {
-  auto sandbox = experiment::Sandbox::create(!no_sandbox);
-  if (no_sandbox) {
-    std::cerr << "warning: --no-sandbox: LLM-written code runs without isolation (network, "
-                 "files outside the folder and your environment are reachable)\n";
-  } else if (!sandbox->capabilities().bubblewrap) {
-    return core::fail(core::ErrorCode::config,
-                      fmt::format("runs need a sandbox and bubblewrap cannot create one here: {}. "
-                                  "Fix that (ai-scientist doctor), or pass --no-sandbox to run "
-                                  "without isolation (not recommended)",
-                                  sandbox->capabilities().bubblewrap_problem));
-  }
-  return sandbox;
 }
 
 nlohmann::json outcome_json(const experiment::RunOutcome& o) {

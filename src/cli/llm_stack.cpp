@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "llm/resume.h"
+
 namespace cli {
 
 void LlmFlags::add_to(CLI::App& app, const std::string& model_help) {
@@ -60,7 +62,9 @@ core::Result<std::unique_ptr<LlmStack>> LlmStack::open(
   llm::PriceTable prices = TRY(load_prices(flags.prices_file));
   std::filesystem::path path =
       flags.transcript.empty() ? default_transcript : std::filesystem::path(flags.transcript);
-  auto transcript = TRY(llm::TranscriptWriter::open(path, llm::api_keys(env)));
+  // No path at all: the caller records per client (recorded_client) instead.
+  std::shared_ptr<llm::TranscriptWriter> transcript;
+  if (!path.empty()) transcript = TRY(llm::TranscriptWriter::open(path, llm::api_keys(env)));
   return std::unique_ptr<LlmStack>(
       new LlmStack(flags, env, std::move(prices), std::move(transcript)));
 }
@@ -72,6 +76,27 @@ core::Result<std::shared_ptr<core::LlmClient>> LlmStack::client(const std::strin
   options.stream = !m_flags.no_stream;
   options.retry.max_attempts = std::max(1, m_flags.max_attempts);
   return llm::make_client(options, m_services);
+}
+
+core::Result<std::shared_ptr<core::LlmClient>> LlmStack::recorded_client(
+    const std::string& model_spec, const std::filesystem::path& transcript, bool resume,
+    std::shared_ptr<core::LlmClient> model) {
+  llm::LlmServices unrecorded = m_services;
+  unrecorded.transcript = nullptr;
+  std::shared_ptr<core::LlmClient> client;
+  if (model) {
+    client = llm::decorate(std::move(model), unrecorded);
+  } else {
+    llm::ClientOptions options;
+    options.model_spec = model_spec;
+    if (!m_flags.base_url.empty()) options.base_url = m_flags.base_url;
+    options.stream = !m_flags.no_stream;
+    options.retry.max_attempts = std::max(1, m_flags.max_attempts);
+    client = TRY(llm::make_client(options, unrecorded));
+  }
+  if (resume) client = TRY(llm::ResumeClient::from_files({transcript}, std::move(client)));
+  auto writer = TRY(llm::TranscriptWriter::open(transcript, llm::api_keys(m_services.env)));
+  return std::make_shared<llm::RecordingClient>(std::move(client), std::move(writer), print_notice);
 }
 
 }  // namespace cli

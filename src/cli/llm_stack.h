@@ -37,13 +37,21 @@ void print_notice(std::string_view message);
 class LlmStack {
  public:
   // Fails when --prices cannot be read or the transcript cannot be opened. `default_transcript`
-  // is used when --transcript is not given.
+  // is used when --transcript is not given; when both are empty, the stack records nothing
+  // itself.
   static core::Result<std::unique_ptr<LlmStack>> open(
       const LlmFlags& flags, const core::Environment& env,
       const std::filesystem::path& default_transcript);
 
   // A client for `model_spec` (the flags' base URL, streaming and retry settings apply).
   core::Result<std::shared_ptr<core::LlmClient>> client(const std::string& model_spec);
+  // A client that records to its own transcript `transcript` (appended to) instead of the
+  // stack's; with `resume`, calls that file already answered are answered from it again (free)
+  // and the rest go to the model. `model` may be an already built client (a replay) to use
+  // instead of `model_spec`'s. Costs and limits are the stack's.
+  core::Result<std::shared_ptr<core::LlmClient>> recorded_client(
+      const std::string& model_spec, const std::filesystem::path& transcript, bool resume,
+      std::shared_ptr<core::LlmClient> model = nullptr);
 
   const llm::LlmServices& services() const { return m_services; }
   llm::CostLedger& ledger() { return m_ledger; }

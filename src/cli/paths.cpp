@@ -1,5 +1,8 @@
 #include "cli/paths.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace cli {
 
 std::filesystem::path user_data_dir(const core::Environment& env) {
@@ -28,6 +31,21 @@ std::vector<std::filesystem::path> template_dirs(const core::Environment& env) {
     dirs.push_back(exe.parent_path().parent_path() / "share" / "ai-scientist" / "templates");
   }
   return dirs;
+}
+
+core::Result<std::filesystem::path> find_template(const std::string& name_or_dir,
+                                                  const core::Environment& env) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(name_or_dir, ec)) return std::filesystem::path(name_or_dir);
+  std::vector<std::string> searched;
+  for (const auto& dir : template_dirs(env)) {
+    if (std::filesystem::is_directory(dir / name_or_dir, ec)) return dir / name_or_dir;
+    searched.push_back(dir.string());
+  }
+  return core::fail(core::ErrorCode::invalid_argument,
+                    fmt::format("no template '{}' (looked in: {}); `ai-scientist template list` "
+                                "shows the templates, or give a folder",
+                                name_or_dir, fmt::join(searched, ", ")));
 }
 
 }  // namespace cli

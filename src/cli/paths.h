@@ -1,9 +1,11 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "core/environment.h"
+#include "core/error.h"
 
 namespace cli {
 
@@ -16,5 +18,10 @@ std::filesystem::path user_data_dir(const core::Environment& env);
 // build/ai-scientist finds the repository's templates) and ../share/ai-scientist/templates (an
 // installed binary).
 std::vector<std::filesystem::path> template_dirs(const core::Environment& env);
+
+// The template `name_or_dir`: a folder path, or a name found in template_dirs(env). Fails with
+// invalid_argument naming the folders searched and how to list the templates.
+core::Result<std::filesystem::path> find_template(const std::string& name_or_dir,
+                                                  const core::Environment& env);
 
 }  // namespace cli

@@ -1,6 +1,8 @@
 #include "edit/coder.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -89,7 +91,7 @@ core::Result<std::string> Coder::system_prompt() const {
 
 Coder::FilesMessage Coder::files_message() const {
   FilesMessage m;
-  if (m_options.files_in_context.empty()) return m;
+  if (m_options.files_in_context.empty() && m_options.reference_files.empty()) return m;
   std::vector<std::string> contents;
   std::string absent;
   std::vector<std::pair<std::string, std::string>> shown;
@@ -104,13 +106,29 @@ Coder::FilesMessage Coder::files_message() const {
       contents.push_back(**content);
     }
   }
-  m.fence = fence_for(contents);
-  m.text = "The current contents of the files you may edit:\n\n";
-  for (auto& [file, content] : shown) {
-    if (!content.empty() && content.back() != '\n') content += '\n';
-    m.text += fmt::format("{}\n{}\n{}{}\n\n", file, m.fence.open, content, m.fence.close);
+  std::vector<std::pair<std::string, std::string>> references;
+  for (const auto& file : m_options.reference_files) {
+    std::ifstream in(m_workspace.root() / file, std::ios::binary);
+    if (!in) continue;  // a reference that does not exist (yet) is simply not shown
+    std::ostringstream text;
+    text << in.rdbuf();
+    references.emplace_back(file, text.str());
+    contents.push_back(references.back().second);
   }
+  m.fence = fence_for(contents);
+  auto show = [&](std::vector<std::pair<std::string, std::string>>& files) {
+    for (auto& [file, content] : files) {
+      if (!content.empty() && content.back() != '\n') content += '\n';
+      m.text += fmt::format("{}\n{}\n{}{}\n\n", file, m.fence.open, content, m.fence.close);
+    }
+  };
+  m.text = "The current contents of the files you may edit:\n\n";
+  show(shown);
   if (!absent.empty()) m.text += absent + "\n";
+  if (!references.empty()) {
+    m.text += "For reference only (do not edit these):\n\n";
+    show(references);
+  }
   m.text += "---\n\n";
   return m;
 }

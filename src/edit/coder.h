@@ -18,6 +18,10 @@ struct CoderOptions {
   EditFormat format = EditFormat::diff;
   // Files whose current content is sent with every request (relative to the workspace root).
   std::vector<std::string> files_in_context;
+  // Files shown with every request for reference only (notes, the experiment code while the
+  // paper is written): named by the engine, read from the workspace root, never editable unless
+  // the policy also allows them.
+  std::vector<std::string> reference_files;
   // Automatic follow-ups per run(): failed edits, format errors, lint errors.
   int max_reflections = 3;
   // Rough size of the conversation the model may see, in tokens (estimated as characters / 4).

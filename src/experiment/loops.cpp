@@ -107,6 +107,7 @@ core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const Ru
                                     {"run_command", command_text(config.run_command)}}));
   int run = 1;
   int attempt = 0;
+  std::string last_results;
   while (run <= limits.max_runs) {
     if (attempt >= limits.max_iters) {
       result.stop_reason =
@@ -138,6 +139,7 @@ core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const Ru
       say(progress,
           fmt::format("run {}: done in {:.1f} s", run, outcome.duration.count() / 1000.0));
       result.runs_completed = run;
+      last_results = core::dump_json(outcome.means, 2);
       message = TRY(prompt(limits, "run_succeeded.txt",
                            {{"run", std::to_string(run)},
                             {"next_run", std::to_string(run + 1)},
@@ -157,6 +159,13 @@ core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const Ru
   }
   result.stop_reason = fmt::format("all {} runs were used", limits.max_runs);
   say(progress, result.stop_reason);
+  // The last run's results still go to the agent, for the notes the paper is written from
+  // (AI Scientist ends the loop without showing them).
+  TRY(coder.run(TRY(prompt(limits, "last_run.txt",
+                           {{"run", std::to_string(limits.max_runs)},
+                            {"max_runs", std::to_string(limits.max_runs)},
+                            {"results", last_results}})),
+                true));
   return result;
 }
 

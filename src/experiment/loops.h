@@ -46,7 +46,8 @@ core::Result<void> write_initial_notes(const std::filesystem::path& idea_dir, co
 // The experiment loop: up to max_runs runs, up to max_iters attempts each. Before each attempt
 // the experiment code is snapshotted to run_N.py; a failed attempt's folder is moved to
 // failed_runs/run_N_attempt_K (so its logs survive) and the end of its stderr goes back to the
-// agent; a success sends the means and asks for notes; ALL_COMPLETED ends the loop. Fails only
+// agent; a success sends the means and asks for notes; ALL_COMPLETED ends the loop. When all
+// max_runs runs were used, the last run's means still go to the agent, asking for its notes. Fails only
 // when the model or the sandbox cannot be used at all (the error says which); what was done
 // before stays on disk.
 core::Result<ExperimentsResult> run_experiment_loop(edit::Coder& coder, const RunExecutor& executor,

@@ -12,13 +12,14 @@ std::string tail(std::string_view text, std::size_t max_chars) {
 RunExecutor::RunExecutor(const Sandbox& sandbox, RunSettings settings)
     : m_sandbox(sandbox), m_settings(std::move(settings)) {}
 
-core::Result<RunOutcome> RunExecutor::execute(const std::filesystem::path& idea_dir,
-                                              std::vector<std::string> argv,
-                                              std::chrono::seconds timeout,
-                                              const std::filesystem::path& log_dir,
-                                              const std::string& log_prefix) const {
+core::Result<RunOutcome> RunExecutor::execute(
+    const std::filesystem::path& idea_dir, std::vector<std::string> argv,
+    std::chrono::seconds timeout, const std::filesystem::path& log_dir,
+    const std::string& log_prefix, const std::map<std::string, std::string>& slot_env) const {
   const auto& c = m_settings.config;
   std::map<std::string, std::string> extra = m_settings.extra_env;
+  for (const auto& [k, v] : slot_env)
+    extra[k] = v;
   if (m_settings.smoke) {
     for (const auto& [k, v] : c.smoke_env)
       extra[k] = v;
@@ -105,8 +106,11 @@ core::Result<RunOutcome> RunExecutor::run_experiment(const std::filesystem::path
   std::vector<std::string> command = c.run_command;
   if (m_settings.smoke) command.insert(command.end(), c.smoke_args.begin(), c.smoke_args.end());
   auto argv = expand_command(command, m_settings.python, out_dir);
-  RunOutcome out = TRY(
-      execute(idea_dir, argv, m_settings.timeout.value_or(c.run_timeout), idea_dir / out_dir, ""));
+  std::unique_ptr<RunSlots::Lease> lease;
+  if (m_settings.slots != nullptr) lease = TRY(m_settings.slots->acquire());
+  RunOutcome out =
+      TRY(execute(idea_dir, argv, m_settings.timeout.value_or(c.run_timeout), idea_dir / out_dir,
+                  "", lease ? lease->env() : decltype(lease->env()){}));
   if (out.ok) {
     auto means = read_means(idea_dir / out_dir);
     if (means) {

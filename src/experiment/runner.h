@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,21 @@
 
 namespace experiment {
 
+// Where experiment runs may go: one slot per GPU (or a number of CPU slots), held for the length
+// of one run. The launch's scheduler implements it; a RunExecutor without one runs at once.
+class RunSlots {
+ public:
+  virtual ~RunSlots() = default;
+  // Blocks until a slot is free (or fails: cancelled when the launch stops). The slot is free
+  // again when the returned lease is destroyed; its map is added to the run's environment
+  // (CUDA_VISIBLE_DEVICES for a GPU slot).
+  struct Lease {
+    virtual ~Lease() = default;
+    virtual std::map<std::string, std::string> env() const = 0;
+  };
+  virtual core::Result<std::unique_ptr<Lease>> acquire() = 0;
+};
+
 // How runs of one idea folder are started.
 struct RunSettings {
   TemplateConfig config;  // the idea folder's copy of the template's settings
@@ -21,6 +37,8 @@ struct RunSettings {
   bool smoke = false;     // add the template's smoke settings (tests, demos)
   std::map<std::string, std::string> extra_env;  // CUDA_VISIBLE_DEVICES from the scheduler, ...
   std::optional<std::chrono::seconds> timeout;   // overrides the template's run/plot timeout
+  // Experiment runs take a slot from here first (plots do not); null: no scheduler.
+  RunSlots* slots = nullptr;
 };
 
 // What one run or plot did, in terms the loops and the user need.
@@ -55,7 +73,8 @@ class RunExecutor {
   core::Result<RunOutcome> execute(const std::filesystem::path& idea_dir,
                                    std::vector<std::string> argv, std::chrono::seconds timeout,
                                    const std::filesystem::path& log_dir,
-                                   const std::string& log_prefix) const;
+                                   const std::string& log_prefix,
+                                   const std::map<std::string, std::string>& slot_env = {}) const;
 
   const Sandbox& m_sandbox;
   RunSettings m_settings;

@@ -166,19 +166,21 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_file(
   return from_text(text, path.string());
 }
 
-core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_view jsonl,
-                                                                    std::string source) {
-  std::unique_ptr<ReplayClient> client(new ReplayClient(source));
+core::Result<void> read_recorded_answers(std::string_view jsonl, const std::string& source,
+                                         RecordedAnswers& into,
+                                         const TranscriptReadOptions& options) {
   std::size_t line_no = 0;
   std::size_t start = 0;
   while (start < jsonl.size()) {
     std::size_t end = jsonl.find('\n', start);
-    if (end == std::string_view::npos) end = jsonl.size();
+    const bool last_without_newline = end == std::string_view::npos;
+    if (last_without_newline) end = jsonl.size();
     std::string_view line = jsonl.substr(start, end - start);
     start = end + 1;
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() && last_without_newline && options.ignore_torn_last_line) break;
     if (j.is_discarded() || !j.is_object()) {
       return core::fail(ErrorCode::parse,
                         fmt::format("transcript {} line {} is not a JSON object: `{}`", source,
@@ -195,8 +197,9 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
     // Every field is converted here, so a hand-edited line with a wrong type fails with its
     // line number now rather than in the middle of a run.
     try {
-      Key key{j.value("stage", "chat"), j.value("conversation", "default"), j.value("turn", 0)};
-      Recorded rec;
+      AnswerKey key{j.value("stage", "chat"), j.value("conversation", "default"),
+                    j.value("turn", 0)};
+      RecordedAnswer rec;
       rec.line = line_no;
       if (j.contains("request") && j["request"].is_object()) rec.request = j["request"];
       for (const auto& t : r["texts"])
@@ -206,7 +209,12 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
       rec.completion.finish_reason = r.value("finish_reason", "stop");
       rec.completion.usage = usage_from_json(j.value("usage", json()));
       rec.completion.replayed = true;
-      client->m_answers[key].push_back(std::move(rec));
+      // Read leniently: replay never needed them, so a file it accepted stays accepted.
+      if (auto idea = j.find("idea"); idea != j.end() && idea->is_string()) rec.idea = *idea;
+      if (auto replayed = j.find("replayed"); replayed != j.end() && replayed->is_boolean()) {
+        rec.was_replayed = *replayed;
+      }
+      into[key].push_back(std::move(rec));
     } catch (const json::exception& e) {
       return core::fail(ErrorCode::parse,
                         fmt::format("transcript {} line {}: a field has the wrong type ({}): "
@@ -215,8 +223,25 @@ core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_
                                     "strings, \"turn\" and the usage counts integers",
                                     source, line_no, e.what()));
     }
-    ++client->m_total;
   }
+  return {};
+}
+
+std::optional<std::string> request_mismatch(const json& recorded, const json& now) {
+  for (const char* field : {"system", "messages"}) {
+    if (recorded.contains(field) && (!now.contains(field) || recorded[field] != now[field])) {
+      return std::string(field);
+    }
+  }
+  return std::nullopt;
+}
+
+core::Result<std::unique_ptr<ReplayClient>> ReplayClient::from_text(std::string_view jsonl,
+                                                                    std::string source) {
+  std::unique_ptr<ReplayClient> client(new ReplayClient(source));
+  TRY_VOID(read_recorded_answers(jsonl, source, client->m_answers));
+  for (const auto& [key, q] : client->m_answers)
+    client->m_total += q.size();
   return client;
 }
 
@@ -233,7 +258,7 @@ core::Result<core::Completion> ReplayClient::complete(const core::CompletionRequ
   std::string call =
       fmt::format("stage '{}', conversation '{}', turn {}", ctx.stage, ctx.conversation, ctx.turn);
   std::lock_guard lock(m_mutex);
-  auto it = m_answers.find(Key{ctx.stage, ctx.conversation, ctx.turn});
+  auto it = m_answers.find(AnswerKey{ctx.stage, ctx.conversation, ctx.turn});
   if (it == m_answers.end() || it->second.empty()) {
     std::string held;
     std::vector<int> turns;
@@ -253,19 +278,17 @@ core::Result<core::Completion> ReplayClient::complete(const core::CompletionRequ
                                   "a new transcript with a live model",
                                   m_source, m_total, call, held));
   }
-  const Recorded& entry = it->second.front();
+  const RecordedAnswer& entry = it->second.front();
   if (entry.request) {
     json now = request_to_json(request);
     const json& then = *entry.request;
-    for (const char* field : {"system", "messages"}) {
-      if (then.contains(field) && then[field] != now[field]) {
-        return core::fail(
-            ErrorCode::replay_mismatch,
-            fmt::format("replay: the call at {} does not match line {} of {}: its {} differ "
-                        "(recorded `{}`, now `{}`). Record a new transcript with a live model",
-                        call, entry.line, m_source, field, clip(core::dump_json(then[field])),
-                        clip(core::dump_json(now[field]))));
-      }
+    if (auto field = request_mismatch(then, now)) {
+      return core::fail(
+          ErrorCode::replay_mismatch,
+          fmt::format("replay: the call at {} does not match line {} of {}: its {} differ "
+                      "(recorded `{}`, now `{}`). Record a new transcript with a live model",
+                      call, entry.line, m_source, *field, clip(core::dump_json(then[*field])),
+                      clip(core::dump_json(now.value(*field, json())))));
     }
   }
   core::Completion c = entry.completion;

@@ -3,11 +3,13 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -70,6 +72,40 @@ class RecordingClient final : public core::LlmClient {
   std::once_flag m_warned;
 };
 
+// One successful call read back from a transcript, for replay and resume.
+struct RecordedAnswer {
+  std::optional<nlohmann::json> request;  // absent: the entry recorded none
+  core::Completion completion;            // provider "replay", replayed = true, cost unset
+  std::string idea;                       // the entry's "idea" ("" when it named none)
+  bool was_replayed = false;              // the entry itself recorded an answer from a record
+  std::size_t line = 0;                   // 1-based, in `source`
+};
+
+// (stage, conversation, turn): the key a call is recorded and answered under.
+using AnswerKey = std::tuple<std::string, std::string, int>;
+// Successful answers by key, each key's in recorded order.
+using RecordedAnswers = std::map<AnswerKey, std::deque<RecordedAnswer>>;
+
+struct TranscriptReadOptions {
+  // Drop a last line that has no newline and is not valid JSON: what a process killed in the
+  // middle of an append leaves behind. Otherwise such a line is a parse error like any other.
+  bool ignore_torn_last_line = false;
+};
+
+// Reads a transcript's successful entries (recorded failures are skipped) and appends them to
+// `into`, so several transcripts can be merged in order. `source` names the text in messages.
+// Fails with `parse`, naming the source and line, on a line that is not a JSON object or whose
+// fields have the wrong type; `into` then holds the answers read before that line.
+core::Result<void> read_recorded_answers(std::string_view jsonl, const std::string& source,
+                                         RecordedAnswers& into,
+                                         const TranscriptReadOptions& options = {});
+
+// The one matcher replay and resume share: the first of "system", "messages" whose recorded
+// value differs from the same field of `now` (request_to_json of the new call); nullopt when
+// they match. A field the record lacks is not compared.
+std::optional<std::string> request_mismatch(const nlohmann::json& recorded,
+                                            const nlohmann::json& now);
+
 // Answers from a transcript instead of a model. Calls are matched by (stage, conversation,
 // turn); several answers under one key are given out in recorded order. When the recorded entry
 // holds a request, its system prompt and messages must equal the new call's, so a replay never
@@ -87,17 +123,11 @@ class ReplayClient final : public core::LlmClient {
   std::size_t remaining() const;
 
  private:
-  using Key = std::tuple<std::string, std::string, int>;
-  struct Recorded {
-    std::optional<nlohmann::json> request;  // absent: match by key alone
-    core::Completion completion;
-    std::size_t line = 0;
-  };
   explicit ReplayClient(std::string source) : m_source(std::move(source)) {}
 
   std::string m_source;
   mutable std::mutex m_mutex;
-  std::map<Key, std::deque<Recorded>> m_answers;
+  RecordedAnswers m_answers;
   std::size_t m_total = 0;
 };
 

@@ -31,14 +31,16 @@ class Cli {
 
   void set_env(const std::string& name, const std::string& value) { m_env[name] = value; }
   const std::filesystem::path& home() const { return m_home.path(); }
+  const std::map<std::string, std::string>& env() const { return m_env; }
 
-  CliRun run(std::vector<std::string> args) {
+  CliRun run(std::vector<std::string> args,
+             std::chrono::seconds timeout = std::chrono::seconds(120)) {
     core::ProcessSpec spec;
     spec.argv = {AI_SCIENTIST_BINARY};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.env = m_env;
     spec.cwd = m_home.path();
-    spec.timeout = std::chrono::seconds(120);
+    spec.timeout = timeout;
     platform::PosixProcessRunner runner;
     auto r = runner.run(spec);
     EXPECT_TRUE(r) << r.error().message;

@@ -122,6 +122,32 @@ TEST(Coder, AppliesAnEditAndSendsTheFilesAndTheFormat) {
       << history;
 }
 
+TEST(Coder, ReferenceFilesAreShownButAnEditToThemIsRefused) {
+  CoderRig rig;
+  rig.dir.write_file("results.txt", "accuracy 0.93\n");
+  rig.dir.write_file("plot.py", "print('plot')\n");
+  // The model tries to "improve" the reference file, then edits the file it may edit.
+  rig.server.enqueue(openai_reply({block("results.txt", "accuracy 0.93\n", "accuracy 0.99\n")}));
+  rig.server.enqueue(openai_reply({block("plot.py", "print('plot')\n", "print('plots')\n")}));
+  edit::EditPolicy policy;
+  policy.allowed_files = {"plot.py"};
+  edit::Workspace workspace(rig.dir.path(), policy);
+  edit::CoderOptions options;
+  options.files_in_context = {"plot.py"};
+  options.reference_files = {"results.txt", "absent.txt"};
+  edit::Coder coder(*rig.client, workspace, options);
+  auto turn = coder.run("Rename the output.", true);
+  ASSERT_TRUE(turn) << turn.error().message;
+  EXPECT_EQ(read_file(rig.dir.path() / "results.txt"), "accuracy 0.93\n");
+  EXPECT_EQ(read_file(rig.dir.path() / "plot.py"), "print('plots')\n");
+  const std::string first = rig.last_user_message(0);
+  const auto reference = first.find("For reference only (do not edit these):");
+  ASSERT_NE(reference, std::string::npos) << first;
+  EXPECT_GT(first.find("accuracy 0.93"), reference);
+  EXPECT_LT(first.find("print('plot')"), reference);
+  EXPECT_EQ(first.find("absent.txt"), std::string::npos);
+}
+
 TEST(Coder, AFailedEditIsExplainedAndFixedFromTheFeedback) {
   CoderRig rig;
   // The model misremembers the loop; the feedback shows the real lines and it tries again.

@@ -299,3 +299,57 @@ TEST(ExperimentLoop, EditingOnlyTheNotesIsNotANewExperiment) {
 }
 
 }  // namespace
+
+namespace {
+
+// Slots that count leases and hand out one GPU id.
+class CountingSlots final : public experiment::RunSlots {
+ public:
+  struct GpuLease final : Lease {
+    explicit GpuLease(int& held) : m_held(held) { ++m_held; }
+    ~GpuLease() override { --m_held; }
+    std::map<std::string, std::string> env() const override {
+      return {{"CUDA_VISIBLE_DEVICES", "3"}};
+    }
+    int& m_held;
+  };
+  core::Result<std::unique_ptr<Lease>> acquire() override {
+    ++acquired;
+    if (refuse) return core::fail(core::ErrorCode::cancelled, "the launch is stopping");
+    return std::make_unique<GpuLease>(held);
+  }
+  int acquired = 0;
+  int held = 0;
+  bool refuse = false;
+};
+
+TEST(RunExecutor, AnExperimentRunHoldsASlotAndSeesItsGpuButAPlotDoesNot) {
+  LoopRig rig;
+  rig.dir.write_file(
+      "experiment.py",
+      "import json, os, sys\nout = sys.argv[1].split('=')[1]\n"
+      "os.makedirs(out, exist_ok=True)\n"
+      "json.dump({'t': {'means': {'gpu': int(os.environ['CUDA_VISIBLE_DEVICES'])}}}, "
+      "open(os.path.join(out, 'final_info.json'), 'w'))\n");
+  CountingSlots slots;
+  experiment::RunSettings settings;
+  settings.python = "/usr/bin/python3";
+  settings.slots = &slots;
+  experiment::RunExecutor executor(*rig.sandbox, settings);
+  auto run = executor.run_experiment(rig.dir.path(), 1);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_TRUE(run->ok) << run->problem << run->stderr_tail;
+  EXPECT_EQ(run->means["t"]["gpu"], 3);
+  EXPECT_EQ(slots.acquired, 1);
+  EXPECT_EQ(slots.held, 0);  // released when the run ended
+  ASSERT_TRUE(executor.run_plot(rig.dir.path()));
+  EXPECT_EQ(slots.acquired, 1);
+  // A scheduler that is stopping refuses the slot: the run does not start and says why.
+  slots.refuse = true;
+  auto refused = executor.run_experiment(rig.dir.path(), 2);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, core::ErrorCode::cancelled);
+  EXPECT_FALSE(std::filesystem::exists(rig.dir.path() / "run_2" / "stdout.txt"));
+}
+
+}  // namespace
