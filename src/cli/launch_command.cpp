@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -349,7 +350,18 @@ int run_launch_command(LaunchFlags f, const core::Environment& env) {
   pipeline::LaunchParts parts{**ideation, literature.get(), **sandbox, lint_runner,
                               *pool,      *journal,         view,      (*stack)->ledger(),
                               clients};
+  // On a terminal the clocks of the view move once a second.
+  std::jthread refresher;
+  if (view_options.tty) {
+    refresher = std::jthread([&view](std::stop_token stop) {
+      while (!stop.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        view.refresh();
+      }
+    });
+  }
   auto outcome = pipeline::run_launch(config, parts);
+  refresher = {};
   if (!outcome) {
     std::cerr << "error: " << outcome.error().message << "\n(the run is kept in "
               << run_dir.string() << "; run the same command again to resume it)\n";

@@ -39,31 +39,6 @@ Fence fence_for(const std::vector<std::string>& contents) {
 
 }  // namespace
 
-std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {
-  // One pass from left to right: text inserted for one key is never scanned for another, so a
-  // file that happens to contain "{applied}" arrives unchanged.
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t open = text.find('{', pos);
-    if (open == std::string::npos) break;
-    std::size_t close = text.find('}', open + 1);
-    if (close == std::string::npos) break;
-    std::string_view key(text.data() + open + 1, close - open - 1);
-    auto it =
-        std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
-    out.append(text, pos, open - pos);
-    if (it != values.end()) {
-      out += it->second;
-    } else {
-      out.append(text, open, close - open + 1);
-    }
-    pos = close + 1;
-  }
-  out.append(text, pos);
-  return out;
-}
-
 Coder::Coder(core::LlmClient& llm, const Workspace& workspace, CoderOptions options, LintHook* lint)
     : m_llm(llm),
       m_workspace(workspace),
@@ -165,11 +140,11 @@ core::Result<std::string> Coder::feedback(const ParsedReply* parsed, const core:
                                           bool expect_edits) const {
   const std::string format = TRY(prompt(format_prompt_name(m_options.format)));
   if (parse_error) {
-    return fill(TRY(prompt("format_error.txt")),
-                {{"error", parse_error->message}, {"format", format}});
+    return resources::fill(TRY(prompt("format_error.txt")),
+                           {{"error", parse_error->message}, {"format", format}});
   }
   if (expect_edits && parsed && parsed->edits.empty()) {
-    return fill(TRY(prompt("no_edits.txt")), {{"format", format}});
+    return resources::fill(TRY(prompt("no_edits.txt")), {{"format", format}});
   }
   std::string out;
   if (report && !report->all_ok()) {
@@ -189,13 +164,13 @@ core::Result<std::string> Coder::feedback(const ParsedReply* parsed, const core:
     if (!applied.empty()) applied = "These edits were applied:\n" + applied + "\n";
     while (!failures.empty() && failures.back() == '\n')
       failures.pop_back();
-    out = fill(
+    out = resources::fill(
         TRY(prompt("failed_blocks.txt")),
         {{"failed_count", std::to_string(failed)}, {"failures", failures}, {"applied", applied}});
   }
   if (!lint_errors.empty()) {
     if (!out.empty()) out += "\n\n";
-    out += fill(TRY(prompt("lint_errors.txt")), {{"errors", lint_errors}});
+    out += resources::fill(TRY(prompt("lint_errors.txt")), {{"errors", lint_errors}});
   }
   return out;
 }

@@ -107,7 +107,4 @@ class Coder {
   bool m_started = false;
 };
 
-// Replaces each "{key}" in `text` with its value. Unknown keys stay as they are.
-std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values);
-
 }  // namespace edit

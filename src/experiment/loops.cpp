@@ -22,7 +22,7 @@ core::Result<std::string> prompt(const LoopLimits& limits, std::string_view name
   if (!text) {
     return core::fail(core::ErrorCode::config, fmt::format("the prompt {} is missing", path));
   }
-  return edit::fill(*text, values);
+  return resources::fill(*text, values);
 }
 
 void say(const Progress& progress, std::string line) {

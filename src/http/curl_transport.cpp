@@ -1,4 +1,5 @@
 #include "http/curl_transport.h"
+#include "core/text.h"
 
 #include <curl/curl.h>
 
@@ -14,6 +15,8 @@ namespace http {
 
 namespace {
 
+using core::trim;
+
 using core::ErrorCode;
 
 // Sent when the caller gives no User-Agent; some API front ends refuse requests without one.
@@ -28,16 +31,6 @@ std::string lower(std::string_view text) {
   std::ranges::transform(result, result.begin(),
                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return result;
-}
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view k_space = " \t\r\n";
-  const auto first = text.find_first_not_of(k_space);
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = text.find_last_not_of(k_space);
-  return text.substr(first, last - first + 1);
 }
 
 // The parts of `url` that are safe and useful in a message: scheme, host, port and (with

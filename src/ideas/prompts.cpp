@@ -1,7 +1,5 @@
 #include "ideas/prompts.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "resources/resources.h"
@@ -19,21 +17,7 @@ core::Result<std::string> prompt(const std::filesystem::path& override_dir, std:
                     override_dir.empty() ? " from the build"
                                          : " (and not in " + override_dir.string() + ")"));
   }
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text->size()) {
-    const std::size_t open = text->find('{', pos);
-    const std::size_t close = open == std::string::npos ? open : text->find('}', open + 1);
-    if (open == std::string::npos || close == std::string::npos) break;
-    const std::string key = text->substr(open + 1, close - open - 1);
-    auto it =
-        std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
-    out.append(*text, pos, open - pos);
-    out += it != values.end() ? it->second : text->substr(open, close - open + 1);
-    pos = close + 1;
-  }
-  out.append(*text, pos);
-  return out;
+  return resources::fill(*text, values);
 }
 
 }  // namespace ideas

@@ -1,4 +1,5 @@
 #include "literature/local_index.h"
+#include "core/text.h"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,8 @@
 namespace literature {
 
 namespace {
+
+using core::trim;
 
 constexpr int kSchemaVersion = 1;
 
@@ -68,13 +71,6 @@ std::string lower_ascii(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view trim(std::string_view text) {
-  const auto start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos) return {};
-  const auto end = text.find_last_not_of(" \t\r\n");
-  return text.substr(start, end - start + 1);
 }
 
 bool strip_prefix_ci(std::string_view& text, std::string_view prefix) {

@@ -1,4 +1,5 @@
 #include "pipeline/slots.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -16,12 +17,7 @@ using core::ErrorCode;
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
+using core::trim;
 
 // A non-negative decimal integer that fits in an int, and nothing else.
 std::optional<int> parse_id(std::string_view s) {

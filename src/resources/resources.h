@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 // Files compiled into the binary at build time (see cmake/embed_files.cmake). Names are paths
 // relative to the repository root, e.g. "data/prices.json".
@@ -18,6 +20,12 @@ std::optional<std::string_view> find(std::string_view name);
 // when neither exists or the override cannot be read.
 std::optional<std::string> text(std::string_view name,
                                 const std::filesystem::path& override_dir = {});
+
+// `text` with each "{key}" replaced by its value, in one pass from left to right: inserted text
+// (a paper, a file, a review) is never scanned again, and an unknown "{...}" (a JSON example in
+// a prompt) stays as written.
+std::string fill(std::string_view text,
+                 const std::vector<std::pair<std::string, std::string>>& values);
 
 namespace detail {
 struct Entry {

@@ -1,4 +1,5 @@
 #include "review/bench.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -12,12 +13,7 @@
 namespace review {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
+using core::trim;
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);

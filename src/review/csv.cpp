@@ -1,4 +1,5 @@
 #include "review/csv.h"
+#include "core/text.h"
 
 #include <csv.h>  // libcsv (Debian libcsv-dev)
 
@@ -14,14 +15,9 @@
 namespace review {
 namespace {
 
-constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
+using core::trim;
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return s.substr(first, last - first + 1);
-}
+constexpr std::string_view k_utf8_bom = "\xEF\xBB\xBF";
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -24,7 +24,6 @@ namespace review {
 namespace {
 
 using nlohmann::json;
-using Values = std::vector<std::pair<std::string, std::string>>;
 
 // Errors that no other reviewer could avoid either: stop the whole review rather than let every
 // reviewer fail alike (and keep spending).
@@ -32,26 +31,6 @@ bool fatal(core::ErrorCode code) {
   return code == core::ErrorCode::auth || code == core::ErrorCode::quota ||
          code == core::ErrorCode::budget_exceeded || code == core::ErrorCode::config ||
          code == core::ErrorCode::replay_mismatch || code == core::ErrorCode::bad_request;
-}
-
-// `text` with each "{key}" replaced by its value in one pass: inserted text (the paper, the
-// reviews) is never scanned again, and unknown "{...}" stay as written.
-std::string fill(const std::string& text, const Values& values) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t open = text.find('{', pos);
-    const std::size_t close = open == std::string::npos ? open : text.find('}', open + 1);
-    if (open == std::string::npos || close == std::string::npos) break;
-    const std::string key = text.substr(open + 1, close - open - 1);
-    auto it =
-        std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
-    out.append(text, pos, open - pos);
-    out += it != values.end() ? it->second : text.substr(open, close - open + 1);
-    pos = close + 1;
-  }
-  out.append(text, pos);
-  return out;
 }
 
 // The prompt texts, all read before any call starts, so a missing override fails the review
@@ -203,9 +182,9 @@ Outcome converse(core::LlmClient& llm, const Conversation& conv, const Prompts& 
       if (round >= conv.rounds) return out;
       ++round;
       request.messages.push_back(
-          {core::Role::user,
-           fill(prompts.reflection, {{"round", std::to_string(round)},
-                                     {"num_reflections", std::to_string(conv.rounds)}})});
+          {core::Role::user, resources::fill(prompts.reflection,
+                                             {{"round", std::to_string(round)},
+                                              {"num_reflections", std::to_string(conv.rounds)}})});
       continue;
     }
     // "I am done" with a broken form still means the model has nothing to change.
@@ -230,7 +209,8 @@ Outcome converse(core::LlmClient& llm, const Conversation& conv, const Prompts& 
     std::string listed;
     for (const auto& p : problems)
       listed += "- " + p + "\n";
-    request.messages.push_back({core::Role::user, fill(prompts.repair, {{"problems", listed}})});
+    request.messages.push_back(
+        {core::Role::user, resources::fill(prompts.repair, {{"problems", listed}})});
   }
 }
 
@@ -399,19 +379,20 @@ core::Result<ReviewResult> review_paper(core::LlmClient& llm, const std::string&
     std::string shown;
     const std::string count = std::to_string(examples.size());
     for (std::size_t i = 0; i < examples.size(); ++i) {
-      shown += fill(prompts.fewshot_example, {{"index", std::to_string(i + 1)},
-                                              {"count", count},
-                                              {"paper", examples[i].paper_text},
-                                              {"review", core::dump_json(examples[i].review, 2)}});
+      shown += resources::fill(prompts.fewshot_example,
+                               {{"index", std::to_string(i + 1)},
+                                {"count", count},
+                                {"paper", examples[i].paper_text},
+                                {"review", core::dump_json(examples[i].review, 2)}});
     }
-    fewshot = fill(prompts.fewshot, {{"count", count}, {"examples", shown}});
+    fewshot = resources::fill(prompts.fewshot, {{"count", count}, {"examples", shown}});
     result.fewshot_examples = static_cast<int>(examples.size());
   }
   const std::string first =
-      fill(prompts.first, {{"form", prompts.form},
-                           {"fewshot", fewshot},
-                           {"num_reflections", std::to_string(options.num_reflections)},
-                           {"paper", paper_text}});
+      resources::fill(prompts.first, {{"form", prompts.form},
+                                      {"fewshot", fewshot},
+                                      {"num_reflections", std::to_string(options.num_reflections)},
+                                      {"paper", paper_text}});
 
   const int k = options.ensemble;
   std::vector<std::future<Outcome>> running;
@@ -491,8 +472,10 @@ core::Result<ReviewResult> review_paper(core::LlmClient& llm, const std::string&
                            core::dump_json(valid[i], 2));
   }
   Conversation meta{
-      "meta", fill(prompts.meta_system, {{"count", count}}),
-      fill(prompts.meta, {{"form", prompts.form}, {"count", count}, {"reviews", reviews}}), 1};
+      "meta", resources::fill(prompts.meta_system, {{"count", count}}),
+      resources::fill(prompts.meta,
+                      {{"form", prompts.form}, {"count", count}, {"reviews", reviews}}),
+      1};
   Outcome chair = converse(llm, meta, prompts, options);
   totals.add(chair.totals);
   if (chair.fatal) return std::unexpected(*chair.error);

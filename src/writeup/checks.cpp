@@ -1,4 +1,5 @@
 #include "writeup/checks.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +19,8 @@
 namespace writeup {
 
 namespace {
+
+using core::read_file;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -81,14 +84,6 @@ std::vector<std::string> split_list(std::string_view list) {
     start = comma + 1;
   }
   return items;
-}
-
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 bool is_inside(const fs::path& path, const fs::path& folder) {

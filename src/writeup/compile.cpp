@@ -1,4 +1,5 @@
 #include "writeup/compile.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <fstream>
@@ -22,6 +23,8 @@ namespace writeup {
 
 namespace {
 
+using core::read_file;
+
 namespace fs = std::filesystem;
 using core::ErrorCode;
 
@@ -34,14 +37,6 @@ constexpr std::uint64_t k_max_file_bytes = 1ull << 30;
 constexpr int k_latexmk_passes = 4;
 // Lines of TeX's console output quoted when its log says nothing.
 constexpr std::size_t k_output_lines = 6;
-
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string last_lines(std::string_view text, std::size_t count) {
   std::size_t end = text.find_last_not_of(" \t\r\n");

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "core/json.h"
+#include "core/text.h"
 #include "edit/apply.h"
 #include "edit/coder.h"
 #include "llm/json_extract.h"
@@ -46,14 +47,11 @@ core::Result<std::string> prompt(const WriteupOptions& options, std::string_view
   if (!text) {
     return core::fail(core::ErrorCode::config, fmt::format("the prompt {} is missing", path));
   }
-  return edit::fill(*text, values);
+  return resources::fill(*text, values);
 }
 
 std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return core::read_file(path).value_or("");
 }
 
 void say(const Progress& progress, const std::string& line) {

@@ -10,6 +10,7 @@
 #include "llm/client_factory.h"
 #include "platform/executables.h"
 #include "platform/posix_process_runner.h"
+#include "resources/resources.h"
 #include "support/fake_clock.h"
 #include "support/fake_llm_server.h"
 #include "support/temp_dir.h"
@@ -382,7 +383,8 @@ TEST(Coder, TurnsAreNumberedAcrossRunsFromTheFirstTurn) {
 }
 
 TEST(Fill, SubstitutesInOnePassSoInsertedTextIsNotRescanned) {
-  EXPECT_EQ(edit::fill("{a} and {b} and {c}", {{"a", "x {b}"}, {"b", "y"}}), "x {b} and y and {c}");
+  EXPECT_EQ(resources::fill("{a} and {b} and {c}", {{"a", "x {b}"}, {"b", "y"}}),
+            "x {b} and y and {c}");
 }
 
 }  // namespace
