@@ -327,7 +327,6 @@ int run_launch_command(LaunchFlags f, const core::Environment& env) {
   config.parallel = f.parallel > 0 ? f.parallel : std::max<int>(2, 2 * pool->size());
   config.generate.num_ideas = f.num_ideas;
   config.generate.num_reflections = f.num_reflections;
-  config.novelty.max_rounds = std::max(1, f.num_reflections * 2);
   config.loops.max_runs = f.max_runs;
   config.loops.max_iters = f.max_iters;
   config.writeup.cite_rounds = f.cite_rounds;

@@ -8,14 +8,12 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "experiment/sandboxed_runner.h"
@@ -24,10 +22,14 @@
 #include "llm/transcript.h"
 #include "pdf/pdf_text.h"
 #include "support/temp_dir.h"
+#include "support/toy_research.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::edit_reply;
+using test_support::FunctionLlm;
+using test_support::researcher;
 using test_support::TempDir;
 
 std::string read_file(const fs::path& p) {
@@ -39,205 +41,7 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// ---- the toy template --------------------------------------------------------------------
-
-constexpr const char* k_experiment = R"(import argparse
-import json
-import os
-
-LR = 0.1
-
-parser = argparse.ArgumentParser()
-parser.add_argument("--out_dir", default="run_0")
-args = parser.parse_args()
-os.makedirs(args.out_dir, exist_ok=True)
-with open(os.path.join(args.out_dir, "final_info.json"), "w") as f:
-    json.dump({"toy": {"means": {"loss": round(1 - LR, 3)}}}, f)
-)";
-
-// Draws one small (real) PNG per run folder.
-constexpr const char* k_plot = R"(import base64
-import os
-
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGP4z8AARwzEcQCukw/x0F8jngAAAABJRU5ErkJggg==")
-labels = {"run_0": "Baseline"}
-for run in labels:
-    if os.path.isdir(run):
-        with open("loss_" + run + ".png", "wb") as f:
-            f.write(PNG)
-)";
-
-constexpr const char* k_tex = R"(\documentclass{article}
-\usepackage{graphicx}
-\usepackage{natbib}
-\title{TITLE HERE}
-\begin{document}
-\maketitle
-\begin{abstract}
-ABSTRACT HERE
-\end{abstract}
-\section{Introduction}
-INTRO HERE
-\section{Related Work}
-RELATED WORK HERE
-\section{Background}
-BACKGROUND HERE
-\section{Method}
-METHOD HERE
-\section{Experimental Setup}
-EXPERIMENTAL SETUP HERE
-\section{Results}
-RESULTS HERE
-\section{Conclusion}
-CONCLUSIONS HERE
-\nocite{doe2020toy}
-\bibliographystyle{plainnat}
-\bibliography{references}
-\end{document}
-)";
-
-void write_template(TempDir& dir, int ideas) {
-  dir.write_file("toy/experiment.py", k_experiment);
-  dir.write_file("toy/plot.py", k_plot);
-  dir.write_file("toy/latex/template.tex", k_tex);
-  dir.write_file("toy/latex/references.bib",
-                 "@article{doe2020toy,\n  title = {Toy Problems},\n  author = {Doe, Jane},\n"
-                 "  journal = {Journal of Toys},\n  year = {2020}\n}\n");
-  dir.write_file("toy/prompt.json",
-                 R"({"system": "You are a careful researcher.", "task_description": "A toy."})");
-  nlohmann::json seeds = nlohmann::json::array();
-  for (int i = 0; i < ideas; ++i) {
-    seeds.push_back({{"Name", fmt::format("idea_{}", i)},
-                     {"Title", fmt::format("Learning Rate Study {}", i)},
-                     {"Experiment", "Raise the learning rate."},
-                     {"Interestingness", 5},
-                     {"Feasibility", 9},
-                     {"Novelty", 4}});
-  }
-  dir.write_file("toy/seed_ideas.json", seeds.dump(2));
-}
-
-// ---- the scripted model ------------------------------------------------------------------
-
-std::string edit(const std::string& file, const std::string& search, const std::string& replace) {
-  return "Here is the change.\n\n" + file + "\n```\n<<<<<<< SEARCH\n" + search + "\n=======\n" +
-         replace + "\n>>>>>>> REPLACE\n```\n";
-}
-
-const nlohmann::json k_review = {{"Summary", "A toy study of the learning rate."},
-                                 {"Strengths", {"Clear."}},
-                                 {"Weaknesses", {"Tiny."}},
-                                 {"Originality", 2},
-                                 {"Quality", 3},
-                                 {"Clarity", 3},
-                                 {"Significance", 2},
-                                 {"Questions", {"Why this rate?"}},
-                                 {"Limitations", {"One seed."}},
-                                 {"Ethical Concerns", false},
-                                 {"Soundness", 3},
-                                 {"Presentation", 3},
-                                 {"Contribution", 2},
-                                 {"Overall", 5},
-                                 {"Confidence", 4},
-                                 {"Decision", "Reject"}};
-
-// What a competent model answers at each step of the pipeline (by the call's stage and turn).
-std::string researcher(const core::CompletionRequest& r) {
-  const std::string& stage = r.context.stage;
-  const std::string& message = r.messages.back().content;
-  const std::string ask =
-      message.substr(message.rfind("---\n") == std::string::npos ? 0 : message.rfind("---\n"));
-  if (stage == "experiments") {
-    if (r.context.turn == 0) return edit("experiment.py", "LR = 0.1", "LR = 0.2");
-    return "The results are in; nothing more to try.\n\nALL_COMPLETED";
-  }
-  if (stage == "plots") {
-    return edit("plot.py", "labels = {\"run_0\": \"Baseline\"}",
-                "labels = {\"run_0\": \"Baseline\", \"run_1\": \"Higher rate\"}");
-  }
-  if (stage == "notes") {
-    return edit("notes.txt", "Description: Baseline results.",
-                "Description: Baseline results.\nloss_run_1.png: the loss of run 1.");
-  }
-  if (stage == "review")
-    return "THOUGHT:\nA fair toy.\n\nREVIEW JSON:\n```json\n" + k_review.dump() + "\n```\n";
-  if (stage == "writeup") {
-    static const std::pair<const char*, std::pair<const char*, const char*>> parts[] = {
-        {"Write the Title and Abstract",
-         {"\\title{TITLE HERE}", "\\title{A Higher Learning Rate for Toys}"}},
-        {"Write the Introduction", {"INTRO HERE", "We raise the rate."}},
-        {"Write the Background", {"BACKGROUND HERE", "Rates matter \\citep{doe2020toy}."}},
-        {"Write the Method", {"METHOD HERE", "Double the rate."}},
-        {"Write the Experimental Setup", {"EXPERIMENTAL SETUP HERE", "One run."}},
-        {"Write the Results",
-         {"RESULTS HERE",
-          "The loss fell to 0.8.\n\\begin{figure}[h]\\centering"
-          "\\includegraphics[width=2cm]{loss_run_1.png}\\caption{Loss.}\\label{fig:loss}"
-          "\\end{figure}\nSee Figure~\\ref{fig:loss}."}},
-        {"Write the Conclusion", {"CONCLUSIONS HERE", "Rates help toys."}},
-        {"Write the Related Work", {"RELATED WORK HERE", "Little is known."}},
-    };
-    for (const auto& [trigger, change] : parts) {
-      if (!contains(ask, trigger)) continue;
-      std::string answer = edit("latex/template.tex", change.first, change.second);
-      if (std::string(trigger) == "Write the Title and Abstract") {
-        answer += "\n" + edit("latex/template.tex", "ABSTRACT HERE", "We study toys.");
-      }
-      return answer;
-    }
-    return "It reads well; no change is needed.";
-  }
-  return "I cannot help with that.";
-}
-
-// A model played by a function, counting the answers it gave per transcript key.
-class FunctionLlm final : public core::LlmClient {
- public:
-  using Answer = std::function<core::Result<std::string>(const core::CompletionRequest&)>;
-  explicit FunctionLlm(Answer answer) : m_answer(std::move(answer)) {}
-  core::Result<core::Completion> complete(const core::CompletionRequest& request) override {
-    auto text = m_answer(request);
-    std::lock_guard lock(m_mutex);
-    m_events.push_back(request.context.idea + ":" + request.context.stage);
-    if (!text) return std::unexpected(text.error());
-    ++m_answered[{request.context.idea, request.context.stage, request.context.conversation,
-                  request.context.turn}];
-    core::Completion c;
-    c.texts = {*text};
-    c.finish_reason = "stop";
-    c.usage.input_tokens = 1000;
-    c.usage.output_tokens = 100;
-    return c;
-  }
-  std::string spec() const override { return "fake/function"; }
-  int max_answers_per_key() const {
-    std::lock_guard lock(m_mutex);
-    int most = 0;
-    for (const auto& [key, n] : m_answered)
-      most = std::max(most, n);
-    return most;
-  }
-  int answered() const {
-    std::lock_guard lock(m_mutex);
-    int n = 0;
-    for (const auto& [key, count] : m_answered)
-      n += count;
-    return n;
-  }
-  std::vector<std::string> events() const {
-    std::lock_guard lock(m_mutex);
-    return m_events;
-  }
-
- private:
-  Answer m_answer;
-  mutable std::mutex m_mutex;
-  std::map<std::tuple<std::string, std::string, std::string, int>, int> m_answered;
-  std::vector<std::string> m_events;
-};
-
-// ---- the rig -----------------------------------------------------------------------------
+// ---- the rig (the toy template and its model: support/toy_research.h) ---------------------------
 
 struct LaunchRig {
   TempDir dir;
@@ -249,7 +53,7 @@ struct LaunchRig {
   core::SteadyClock clock;
 
   explicit LaunchRig(int ideas = 1) {
-    write_template(dir, ideas);
+    test_support::write_toy_template(dir.path() / "toy", ideas);
     lint_runner = std::make_unique<experiment::SandboxedRunner>(*sandbox);
   }
 
@@ -401,7 +205,7 @@ TEST(Launch, IdeasRunSideBySideAndAFailingIdeaDoesNotStopTheOthers) {
         }
         // idea_1's code crashes on every attempt.
         if (r.context.idea == "idea_1" && r.context.stage == "experiments") {
-          return edit("experiment.py", "LR = 0.1", "LR = 0.1\nraise SystemExit(3)");
+          return edit_reply("experiment.py", "LR = 0.1", "LR = 0.1\nraise SystemExit(3)");
         }
         return researcher(r);
       });
