@@ -1,7 +1,12 @@
 // `ai-scientist review batch`: reviews every paper of a folder into one CSV (a row per paper, the
 // review form's columns), concurrently and resumably, for review-bench.
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cctype>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -33,16 +38,79 @@ struct BatchFlags {
   std::string fewshot;
 };
 
-// The papers of `dir`, sorted: its .pdf, .tex, .md and .txt files; the id is the file's stem.
-std::vector<fs::path> papers_in(const fs::path& dir) {
-  std::vector<fs::path> out;
+std::string lower(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// How much a file kind is preferred when several files of a folder share a stem (the same paper
+// as PDF and LaTeX source, say): the PDF is what the reviewer reads; -1: not a paper.
+int paper_rank(const fs::path& file) {
+  static const std::array<std::string_view, 4> k_kinds = {".pdf", ".tex", ".md", ".txt"};
+  const std::string ext = lower(file.extension().string());
+  for (std::size_t i = 0; i < k_kinds.size(); ++i) {
+    if (ext == k_kinds[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The papers of `dir`, sorted by id: its .pdf, .tex, .md and .txt files (extensions in any case);
+// the id is the file's stem. Of several files with one stem only the preferred kind is kept (an id
+// is one row of the CSV); the others go to `skipped`.
+std::vector<fs::path> papers_in(const fs::path& dir, std::vector<fs::path>& skipped) {
+  std::map<std::string, fs::path> by_id;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto ext = it->path().extension();
-    if (ext == ".pdf" || ext == ".tex" || ext == ".md" || ext == ".txt") out.push_back(it->path());
+    const fs::path& file = it->path();
+    if (paper_rank(file) < 0 || !it->is_regular_file(ec)) continue;
+    auto [at, inserted] = by_id.try_emplace(file.stem().string(), file);
+    if (inserted) continue;
+    const bool better = paper_rank(file) < paper_rank(at->second) ||
+                        (paper_rank(file) == paper_rank(at->second) && file < at->second);
+    skipped.push_back(better ? at->second : file);
+    if (better) at->second = file;
   }
-  std::sort(out.begin(), out.end());
+  std::sort(skipped.begin(), skipped.end());
+  std::vector<fs::path> out;
+  for (auto& [id, file] : by_id)
+    out.push_back(std::move(file));
   return out;
+}
+
+// The ids already in the CSV `out`, after making sure that rows can be appended to it: its header
+// must be `header` and it must end with a line break. Checked before any paper is reviewed, so no
+// review is paid for that cannot be written. A missing or empty file has no ids.
+core::Result<std::set<std::string>> ids_done(const fs::path& out,
+                                             const std::vector<std::string>& header) {
+  std::set<std::string> done;
+  std::error_code ec;
+  if (!fs::exists(out, ec) || fs::file_size(out, ec) == 0) return done;
+  auto table = TRY(review::read_csv_file(out, ','));
+  if (table.header != header) {
+    review::CsvTable wanted;
+    wanted.header = header;
+    return core::fail(
+        core::ErrorCode::invalid_argument,
+        fmt::format("{} has the columns {}, not the ones review batch writes ({}); "
+                    "pass another --out or move this file away",
+                    out.string(), table.describe_columns(), wanted.describe_columns()));
+  }
+  {
+    std::ifstream in(out, std::ios::binary);
+    in.seekg(-1, std::ios::end);
+    char last = 0;
+    if (in.get(last) && last != '\n' && last != '\r') {
+      return core::fail(core::ErrorCode::parse,
+                        fmt::format("{} ends in the middle of a row (an earlier run stopped while "
+                                    "writing it); delete that incomplete last row and run again",
+                                    out.string()));
+    }
+  }
+  for (const auto& row : table.rows) {
+    if (!row.empty()) done.insert(row.front());
+  }
+  return done;
 }
 
 // The CSV row of a review: lists as JSON, the flag as true/false, numbers as written.
@@ -61,32 +129,33 @@ int run_batch(const BatchFlags& f, const core::Environment& env) {
     return k_exit_usage;
   }
   const fs::path out(f.out);
+  std::error_code ec;
+  if (!fs::is_directory(f.papers, ec)) {
+    std::cerr << "error: --papers " << f.papers
+              << " is not a folder; pass the folder that holds the papers (.pdf, .tex, .md, "
+                 ".txt)\n";
+    return k_exit_usage;
+  }
   std::vector<std::string> header = {"paper_id"};
   for (const auto& key : review::form_keys())
     header.emplace_back(key);
-  std::set<std::string> done;
-  std::error_code ec;
-  if (fs::exists(out, ec)) {
-    auto table = review::read_csv_file(out);
-    if (!table) {
-      std::cerr << "error: " << table.error().message << '\n';
-      return k_exit_failure;
-    }
-    if (auto id = table->column("paper_id")) {
-      for (const auto& row : table->rows)
-        done.insert(row.at(*id));
-    }
-  }
-  std::vector<fs::path> todo;
-  for (const auto& p : papers_in(f.papers)) {
-    if (!done.contains(p.stem().string())) todo.push_back(p);
-  }
-  if (fs::path(f.papers).empty() || !fs::is_directory(f.papers, ec)) {
-    std::cerr << "error: --papers " << f.papers << " is not a folder\n";
+  auto done = ids_done(out, header);
+  if (!done) {
+    std::cerr << "error: " << done.error().message << '\n';
     return k_exit_failure;
   }
+  std::vector<fs::path> skipped;
+  std::vector<fs::path> todo;
+  for (const auto& p : papers_in(f.papers, skipped)) {
+    if (!done->contains(p.stem().string())) todo.push_back(p);
+  }
+  for (const auto& p : skipped) {
+    std::cerr << fmt::format("note: skipping {}: another file of paper {} is reviewed instead\n",
+                             p.string(), p.stem().string());
+  }
+  if (out.has_parent_path()) fs::create_directories(out.parent_path(), ec);
   std::cerr << fmt::format("review batch: {} paper(s) to review, {} already in {}\n", todo.size(),
-                           done.size(), out.string());
+                           done->size(), out.string());
   auto stack = LlmStack::open(f.llm, env, out.parent_path() / "llm_transcript.jsonl");
   if (!stack) {
     std::cerr << "error: " << stack.error().message << '\n';
@@ -100,6 +169,7 @@ int run_batch(const BatchFlags& f, const core::Environment& env) {
   std::mutex mutex;
   std::atomic<std::size_t> next = 0;
   std::atomic<int> failed = 0;
+  std::atomic<int> reviewed = 0;
   std::atomic<bool> stop = false;
   auto worker = [&] {
     for (std::size_t i = next++; i < todo.size() && !stop; i = next++) {
@@ -134,6 +204,7 @@ int run_batch(const BatchFlags& f, const core::Environment& env) {
         stop = true;
         continue;
       }
+      ++reviewed;
       std::cerr << fmt::format("{}: {} (Overall {})\n", id,
                                result->review["Decision"].get<std::string>(),
                                result->review["Overall"].get<int>());
@@ -144,9 +215,13 @@ int run_batch(const BatchFlags& f, const core::Environment& env) {
     for (int i = 0; i < std::max(1, f.jobs); ++i)
       workers.emplace_back(worker);
   }
-  std::cout << fmt::format("{} reviewed, {} failed; {} (run again to retry the failed ones)\n",
-                           todo.size() - failed, failed.load(), out.string());
-  return failed == 0 ? k_exit_ok : k_exit_failure;
+  // A stop (budget, auth, quota, an unwritable CSV) leaves papers that were never tried.
+  const std::size_t untried = todo.size() - static_cast<std::size_t>(reviewed + failed);
+  std::cout << fmt::format("{} reviewed, {} failed{}; {} (run again to retry {})\n",
+                           reviewed.load(), failed.load(),
+                           untried > 0 ? fmt::format(", {} not tried", untried) : "", out.string(),
+                           untried > 0 ? "the rest" : "the failed ones");
+  return failed == 0 && untried == 0 ? k_exit_ok : k_exit_failure;
 }
 
 }  // namespace

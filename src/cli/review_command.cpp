@@ -292,6 +292,31 @@ int run_review(const ReviewFlags& f, const core::Environment& env) {
   }
   auto paper = locate_paper(f.file);
   if (!paper) return fail_with(paper.error());
+  if (f.improve) {
+    // Said before the first review is paid for: without these there is nothing --improve could
+    // revise (improve_paper needs the source and the notes).
+    std::string missing;
+    std::error_code ec;
+    if (paper->idea_dir.empty()) {
+      missing = fmt::format("{} is a paper file, not an idea folder", f.file);
+    } else if (paper->from_latex_source) {
+      missing = fmt::format("{} holds no compiled PDF (run ai-scientist writeup compile {})",
+                            paper->idea_dir.string(), paper->idea_dir.string());
+    } else {
+      for (const char* needed : {"latex/template.tex", "notes.txt"}) {
+        if (!std::filesystem::is_regular_file(paper->idea_dir / needed, ec)) {
+          missing = fmt::format("{} holds no {}", paper->idea_dir.string(), needed);
+          break;
+        }
+      }
+    }
+    if (!missing.empty()) {
+      std::cerr << "error: --improve needs an idea folder holding latex/template.tex, notes.txt "
+                   "and the compiled PDF: "
+                << missing << "; review without --improve\n";
+      return k_exit_usage;
+    }
+  }
   if (paper->from_latex_source) {
     print_notice(fmt::format("{} holds no PDF; reviewing its LaTeX source {}",
                              paper->idea_dir.string(), paper->file.string()));
