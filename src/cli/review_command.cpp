@@ -224,6 +224,19 @@ void print_summary(const review::ReviewResult& r, const PaperLocation& paper,
     std::cout << "note: " << failure << '\n';
 }
 
+// The reviewer's settings from the flags; `idea` keys its calls in the transcript.
+review::ReviewOptions review_options(const ReviewFlags& f, const std::string& idea) {
+  review::ReviewOptions options;
+  options.temperature = f.temperature;
+  options.num_reflections = f.num_reflections;
+  options.ensemble = f.ensemble;
+  options.fewshot_dir = f.fewshot;
+  options.max_pages = f.pages;
+  options.prompts_dir = f.prompts;
+  options.idea = idea;
+  return options;
+}
+
 // --improve: the coder revises the paper from the review (writer model: --model), the paper is
 // compiled again through the write-up's check and repair rounds, and the new PDF is reviewed
 // again; the second review goes beside the first (review_improved.json and .txt), which stays.
@@ -254,15 +267,8 @@ int improve(const ReviewFlags& f, const PaperLocation& paper, const review::Revi
   text_options.max_pages = f.pages;
   auto text = pdf::read_paper(paper.file, text_options);
   if (!text) return fail_with(text.error());
-  review::ReviewOptions options2;
-  options2.temperature = f.temperature;
-  options2.num_reflections = f.num_reflections;
-  options2.ensemble = f.ensemble;
-  options2.fewshot_dir = f.fewshot;
-  options2.max_pages = f.pages;
-  options2.prompts_dir = f.prompts;
-  options2.idea = paper.idea + "-improved";  // its calls apart from the first review's
-  auto second = review::review_paper(**reviewer, *text, options2,
+  // The second review's calls are kept apart from the first's in the transcript.
+  auto second = review::review_paper(**reviewer, *text, review_options(f, paper.idea + "-improved"),
                                      [](std::string_view line) { std::cerr << line << '\n'; });
   if (!second) return fail_with(second.error());
   const json record = review_record(*second, paper, review_model, f);
@@ -337,15 +343,7 @@ int run_review(const ReviewFlags& f, const core::Environment& env) {
   auto client = (*stack)->client(model);
   if (!client) return fail_with(client.error());
 
-  review::ReviewOptions options;
-  options.temperature = f.temperature;
-  options.num_reflections = f.num_reflections;
-  options.ensemble = f.ensemble;
-  options.fewshot_dir = f.fewshot;
-  options.max_pages = f.pages;
-  options.prompts_dir = f.prompts;
-  options.idea = paper->idea;
-  auto result = review::review_paper(**client, *text, options,
+  auto result = review::review_paper(**client, *text, review_options(f, paper->idea),
                                      [](std::string_view line) { std::cerr << line << '\n'; });
   if (!result) {
     return fail_with(core::Error(

@@ -10,6 +10,7 @@
 #include "platform/posix_process_runner.h"
 #include "support/temp_dir.h"
 #include "writeup/compile.h"
+#include "writeup/problems.h"
 
 // The checks on idea folders made by the tests: <root>/idea/latex/template.tex and its files.
 namespace {
@@ -18,26 +19,9 @@ namespace fs = std::filesystem;
 using test_support::TempDir;
 using writeup::Problem;
 using writeup::Severity;
-
-std::string describe(const std::vector<Problem>& problems) {
-  std::string out;
-  for (const Problem& p : problems)
-    out += "[" + p.kind + "] " + writeup::format_problem(p) + "\n";
-  return out;
-}
-
-std::vector<Problem> of_kind(const std::vector<Problem>& problems, const std::string& kind) {
-  std::vector<Problem> out;
-  std::copy_if(problems.begin(), problems.end(), std::back_inserter(out),
-               [&](const Problem& p) { return p.kind == kind; });
-  return out;
-}
-
-// A bare 1x1 PNG, enough for a figure that exists.
-const std::string k_png(
-    "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\n"
-    "IDAT\x78\x9c\x63\0\x01\0\0\x05\0\x01\x0d\x0a\x2d\xb4\0\0\0\0IEND\xae\x42\x60\x82",
-    67);
+using writeup_test::describe;
+using writeup_test::k_png;
+using writeup_test::of_kind;
 
 class ChecksTest : public testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include "pdf/latex_fixture.h"
 #include "pdf/pdf_text.h"
 #include "support/temp_dir.h"
+#include "writeup/problems.h"
 
 // Papers compiled in the sandbox, as the write-up compiles them: idea folders made by the tests
 // (<root>/20240101_120000_test_idea/latex/template.tex), which lie under /tmp, where the sandbox
@@ -26,6 +27,9 @@ using writeup::CompileOptions;
 using writeup::CompileResult;
 using writeup::Problem;
 using writeup::Severity;
+using writeup_test::describe;
+using writeup_test::k_png;
+using writeup_test::of_kind;
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -33,26 +37,6 @@ std::string read_file(const fs::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-std::string describe(const std::vector<Problem>& problems) {
-  std::string out;
-  for (const Problem& p : problems)
-    out += "[" + p.kind + "] " + writeup::format_problem(p) + "\n";
-  return out;
-}
-
-std::vector<Problem> of_kind(const std::vector<Problem>& problems, const std::string& kind) {
-  std::vector<Problem> out;
-  std::copy_if(problems.begin(), problems.end(), std::back_inserter(out),
-               [&](const Problem& p) { return p.kind == kind; });
-  return out;
-}
-
-// A bare 1x1 PNG, enough for a figure.
-const std::string k_png(
-    "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\n"
-    "IDAT\x78\x9c\x63\0\x01\0\0\x05\0\x01\x0d\x0a\x2d\xb4\0\0\0\0IEND\xae\x42\x60\x82",
-    67);
 
 constexpr const char* k_bib = R"(@article{smith2020,
   title = {Learning Quickly},

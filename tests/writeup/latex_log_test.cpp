@@ -9,6 +9,7 @@
 
 #include "pdf/latex_fixture.h"
 #include "support/temp_dir.h"
+#include "writeup/problems.h"
 
 // The log parsers on snippets of real TeX and BibTeX output, and on logs of broken papers that
 // the tests compile.
@@ -20,19 +21,13 @@ using writeup::parse_bibtex_log;
 using writeup::parse_latex_log;
 using writeup::Problem;
 using writeup::Severity;
+using writeup_test::describe;
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string describe(const std::vector<Problem>& problems) {
-  std::string out;
-  for (const Problem& p : problems)
-    out += "[" + p.kind + "] " + writeup::format_problem(p) + "\n";
-  return out;
 }
 
 TEST(FormatProblem, NamesFileAndLineWhenKnown) {
