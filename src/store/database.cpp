@@ -46,8 +46,10 @@ core::Error Statement::error(int rc, std::string_view what) const {
 }
 
 core::Result<void> Statement::bind(int index, std::string_view text) {
+  // SQLite binds NULL for a null pointer; an empty view may have one, and empty text is not NULL.
+  const char* data = text.data() != nullptr ? text.data() : "";
   const int rc =
-      sqlite3_bind_text64(m_stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      sqlite3_bind_text64(m_stmt, index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) return std::unexpected(error(rc, "binding a parameter"));
   return {};
 }

@@ -114,3 +114,23 @@ TEST(Database, MovedDatabaseKeepsStatementsWorking) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Database, AnEmptyTextIsNotNull) {
+  test_support::TempDir dir;
+  auto db = store::Database::open(dir.path() / "t.db");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->exec("CREATE TABLE t (a TEXT NOT NULL)"));
+  auto insert = db->prepare("INSERT INTO t VALUES (?1)");
+  ASSERT_TRUE(insert);
+  ASSERT_TRUE(insert->bind(1, std::string_view()));  // a view with no data pointer at all
+  ASSERT_TRUE(insert->run());
+  auto select = db->prepare("SELECT a IS NULL, length(a) FROM t");
+  ASSERT_TRUE(select);
+  ASSERT_TRUE(*select->step());
+  EXPECT_EQ(select->column_int64(0), 0);
+  EXPECT_EQ(select->column_int64(1), 0);
+}
+
+}  // namespace
