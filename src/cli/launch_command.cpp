@@ -207,12 +207,13 @@ int run_launch_command(LaunchFlags f, const core::Environment& env) {
   f.template_name = tmpl->name;
 
   // The launch folder: --resume, an unfinished run of the same command, or a new one.
-  const fs::path idea_root = fs::path(f.results) / tmpl->name;
+  // Absolute: the sandbox binds the folders by their full paths.
+  const fs::path idea_root = fs::absolute(f.results) / tmpl->name;
   const nlohmann::json flags = flags_json(f, model);
   fs::path run_dir;
   bool resuming = false;
   if (!f.resume.empty()) {
-    run_dir = f.resume;
+    run_dir = fs::absolute(f.resume);
     resuming = true;
   } else if (auto found = unfinished_run(idea_root, flags)) {
     run_dir = *found;

@@ -259,8 +259,9 @@ int improve(const ReviewFlags& f, const PaperLocation& paper, const review::Revi
   options.idea = paper.idea;
   options.pdf_name = paper.file.filename().string();
   options.check_runner = &checks;
-  auto improved = writeup::improve_paper(**writer, compiler, paper.idea_dir, first.review, options,
-                                         [](std::string_view line) { std::cerr << line << '\n'; });
+  auto improved = writeup::improve_paper(
+      **writer, compiler, std::filesystem::absolute(paper.idea_dir), first.review, options,
+      [](std::string_view line) { std::cerr << line << '\n'; });
   if (!improved) return fail_with(improved.error());
   std::cerr << improved->compile.summary << '\n';
   pdf::TextOptions text_options;

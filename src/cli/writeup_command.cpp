@@ -41,7 +41,8 @@ int run_writeup(const WriteupFlags& f, const core::Environment& env) {
                  "DIR` to compile without a model)\n";
     return k_exit_usage;
   }
-  const std::filesystem::path dir(f.dir);
+  // Absolute: the sandbox binds the folder by its full path.
+  const std::filesystem::path dir = std::filesystem::absolute(f.dir);
   auto sandbox = make_sandbox(f.no_sandbox);
   if (!sandbox) return fail_with(sandbox.error());
   auto stack = LlmStack::open(f.llm, env, dir / "llm_transcript.jsonl");

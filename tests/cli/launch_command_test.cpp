@@ -85,8 +85,9 @@ void expect_complete_demo(const fs::path& results) {
 
 TEST(LaunchDemo, RunsOfflineEndToEndAndSaysTheAnswersAreRecorded) {
   Cli cli;
+  // The README's command exactly: no flags, results/ under the working folder.
   const fs::path results = cli.home() / "results";
-  auto r = cli.run({"launch", "--results", results.string()}, std::chrono::seconds(600));
+  auto r = cli.run({"launch"}, std::chrono::seconds(600));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "REPLAYED")) << r.err;
   EXPECT_TRUE(contains(r.out, "offline demo")) << r.out;
