@@ -283,10 +283,9 @@ int run_launch_command(LaunchFlags f, const core::Environment& env) {
   } else {
     auto index = open_literature_index(f.lit_db, env);
     if (!index) return fail_with(index.error());
-    static http::CurlTransport transport;
-    static core::SteadyClock clock;
-    auto source = literature_source(f.engine, env, transport, clock, *index,
-                                    literature_db_path(f.lit_db, env));
+    auto source =
+        literature_source(f.engine, env, (*stack)->services().transport, (*stack)->services().clock,
+                          *index, literature_db_path(f.lit_db, env));
     if (!source) return fail_with(source.error());
     literature = *source;
   }
